@@ -1,0 +1,307 @@
+// Dense (fully connected) layer kernels: forward `out = inp·W + b` with an optional fused ReLU, and
+// backward `dW = inpᵀ·dout`, `db = colsum(dout)`, `dinp = dout·Wᵀ`.
+//
+// Layout: every matrix is row-major f32. inp (batch, inDim), weight (inDim, outDim), bias (outDim),
+// out and dout (batch, outDim). Pointers are byte addresses in linear memory; nothing here
+// allocates, and a pointer of 0 means "this tensor is absent" (no bias, no input gradient wanted).
+//
+// The SIMD kernels keep a 4x8 tile of the result in eight v128 accumulators: with the two weight
+// vectors and a broadcast input that is 11 of the 16 registers V8 has on x86-64, so nothing spills.
+// Each tile's accumulator starts from the same value and adds the same products in the same order
+// as the scalar reference below it, so forward and dW are bit-identical to their references;
+// `denseBackwardInput` reduces along rows in four lanes and matches its reference within rounding.
+
+import { madd, horizontalSum } from "./simd";
+
+/** out (batch, outDim) = inp (batch, inDim) · weight (inDim, outDim) + bias (outDim), then max(0, ·) if relu. */
+export function denseForward(
+  out: usize, inp: usize, weight: usize, bias: usize,
+  batch: i32, inDim: i32, outDim: i32, relu: bool,
+): void {
+  const inRow = <usize>inDim << 2;
+  const outRow = <usize>outDim << 2;
+  const zero = f32x4.splat(0);
+  let j = 0;
+  // Column strips of 8, outermost: the (inDim, 8) strip of W stays in cache while every row block
+  // of the batch streams past it.
+  for (; j + 8 <= outDim; j += 8) {
+    const col = <usize>j << 2;
+    const b0 = bias ? v128.load(bias + col) : zero;
+    const b1 = bias ? v128.load(bias + col, 16) : zero;
+    let i = 0;
+    // main 4x8 register block
+    for (; i + 4 <= batch; i += 4) {
+      let a = inp + <usize>i * inRow;
+      let w = weight + col;
+      let c00 = b0, c01 = b1, c10 = b0, c11 = b1, c20 = b0, c21 = b1, c30 = b0, c31 = b1;
+      for (let k = 0; k < inDim; k++) {
+        const w0 = v128.load(w);
+        const w1 = v128.load(w, 16);
+        let x = v128.load32_splat(a);
+        c00 = madd(c00, x, w0); c01 = madd(c01, x, w1);
+        x = v128.load32_splat(a + inRow);
+        c10 = madd(c10, x, w0); c11 = madd(c11, x, w1);
+        x = v128.load32_splat(a + 2 * inRow);
+        c20 = madd(c20, x, w0); c21 = madd(c21, x, w1);
+        x = v128.load32_splat(a + 3 * inRow);
+        c30 = madd(c30, x, w0); c31 = madd(c31, x, w1);
+        a += 4;
+        w += outRow;
+      }
+      if (relu) {
+        c00 = f32x4.max(c00, zero); c01 = f32x4.max(c01, zero);
+        c10 = f32x4.max(c10, zero); c11 = f32x4.max(c11, zero);
+        c20 = f32x4.max(c20, zero); c21 = f32x4.max(c21, zero);
+        c30 = f32x4.max(c30, zero); c31 = f32x4.max(c31, zero);
+      }
+      const o = out + <usize>i * outRow + col;
+      v128.store(o, c00); v128.store(o, c01, 16);
+      v128.store(o + outRow, c10); v128.store(o + outRow, c11, 16);
+      v128.store(o + 2 * outRow, c20); v128.store(o + 2 * outRow, c21, 16);
+      v128.store(o + 3 * outRow, c30); v128.store(o + 3 * outRow, c31, 16);
+    }
+    // tail rows, one at a time
+    for (; i < batch; i++) {
+      let a = inp + <usize>i * inRow;
+      let w = weight + col;
+      let c0 = b0, c1 = b1;
+      for (let k = 0; k < inDim; k++) {
+        const x = v128.load32_splat(a);
+        c0 = madd(c0, x, v128.load(w));
+        c1 = madd(c1, x, v128.load(w, 16));
+        a += 4;
+        w += outRow;
+      }
+      if (relu) {
+        c0 = f32x4.max(c0, zero);
+        c1 = f32x4.max(c1, zero);
+      }
+      const o = out + <usize>i * outRow + col;
+      v128.store(o, c0);
+      v128.store(o, c1, 16);
+    }
+  }
+  // tail columns (fewer than 8)
+  denseForwardColumns(out, inp, weight, bias, batch, inDim, outDim, relu, j, outDim);
+}
+
+/** Scalar reference for `denseForward`; also serves its tail columns. */
+export function denseForwardReference(
+  out: usize, inp: usize, weight: usize, bias: usize,
+  batch: i32, inDim: i32, outDim: i32, relu: bool,
+): void {
+  denseForwardColumns(out, inp, weight, bias, batch, inDim, outDim, relu, 0, outDim);
+}
+
+function denseForwardColumns(
+  out: usize, inp: usize, weight: usize, bias: usize,
+  batch: i32, inDim: i32, outDim: i32, relu: bool, fromColumn: i32, toColumn: i32,
+): void {
+  for (let i = 0; i < batch; i++) {
+    for (let j = fromColumn; j < toColumn; j++) {
+      let acc: f32 = bias ? load<f32>(bias + (<usize>j << 2)) : 0;
+      for (let k = 0; k < inDim; k++) {
+        acc += load<f32>(inp + ((<usize>i * inDim + k) << 2)) * load<f32>(weight + ((<usize>k * outDim + j) << 2));
+      }
+      if (relu) acc = max<f32>(acc, 0);
+      store<f32>(out + ((<usize>i * outDim + j) << 2), acc);
+    }
+  }
+}
+
+/**
+ * Gradients of `denseForward` without its ReLU (apply `reluBackward` to dout first):
+ * dweight (inDim, outDim) = inpᵀ·dout, dbias (outDim) = colsum(dout), dinp (batch, inDim) = dout·Wᵀ.
+ * dbias and dinp may be 0 to skip them (no bias; the first layer needs no input gradient).
+ */
+export function denseBackward(
+  dinp: usize, dweight: usize, dbias: usize, dout: usize, inp: usize, weight: usize,
+  batch: i32, inDim: i32, outDim: i32,
+): void {
+  if (dinp) denseBackwardInput(dinp, dout, weight, batch, inDim, outDim);
+  denseBackwardWeight(dweight, dout, inp, batch, inDim, outDim);
+  if (dbias) denseBackwardBias(dbias, dout, batch, outDim);
+}
+
+/** Scalar reference for `denseBackward`. */
+export function denseBackwardReference(
+  dinp: usize, dweight: usize, dbias: usize, dout: usize, inp: usize, weight: usize,
+  batch: i32, inDim: i32, outDim: i32,
+): void {
+  if (dinp) denseBackwardInputRows(dinp, dout, weight, batch, inDim, outDim, 0, 0);
+  denseBackwardWeightColumns(dweight, dout, inp, batch, inDim, outDim, 0, outDim);
+  if (dbias) denseBackwardBiasColumns(dbias, dout, batch, outDim, 0);
+}
+
+/** dweight (inDim, outDim) = inpᵀ (inDim, batch) · dout (batch, outDim), reading inp transposed in place. */
+function denseBackwardWeight(dweight: usize, dout: usize, inp: usize, batch: i32, inDim: i32, outDim: i32): void {
+  const inRow = <usize>inDim << 2;
+  const outRow = <usize>outDim << 2;
+  const zero = f32x4.splat(0);
+  let j = 0;
+  for (; j + 8 <= outDim; j += 8) {
+    const col = <usize>j << 2;
+    let k = 0;
+    // main 4x8 register block: four rows of dW (four input features) by eight columns
+    for (; k + 4 <= inDim; k += 4) {
+      let a = inp + (<usize>k << 2);
+      let d = dout + col;
+      let c00 = zero, c01 = zero, c10 = zero, c11 = zero, c20 = zero, c21 = zero, c30 = zero, c31 = zero;
+      for (let b = 0; b < batch; b++) {
+        const d0 = v128.load(d);
+        const d1 = v128.load(d, 16);
+        let x = v128.load32_splat(a);
+        c00 = madd(c00, x, d0); c01 = madd(c01, x, d1);
+        x = v128.load32_splat(a, 4);
+        c10 = madd(c10, x, d0); c11 = madd(c11, x, d1);
+        x = v128.load32_splat(a, 8);
+        c20 = madd(c20, x, d0); c21 = madd(c21, x, d1);
+        x = v128.load32_splat(a, 12);
+        c30 = madd(c30, x, d0); c31 = madd(c31, x, d1);
+        a += inRow;
+        d += outRow;
+      }
+      const o = dweight + <usize>k * outRow + col;
+      v128.store(o, c00); v128.store(o, c01, 16);
+      v128.store(o + outRow, c10); v128.store(o + outRow, c11, 16);
+      v128.store(o + 2 * outRow, c20); v128.store(o + 2 * outRow, c21, 16);
+      v128.store(o + 3 * outRow, c30); v128.store(o + 3 * outRow, c31, 16);
+    }
+    // tail rows of dW
+    for (; k < inDim; k++) {
+      let a = inp + (<usize>k << 2);
+      let d = dout + col;
+      let c0 = zero, c1 = zero;
+      for (let b = 0; b < batch; b++) {
+        const x = v128.load32_splat(a);
+        c0 = madd(c0, x, v128.load(d));
+        c1 = madd(c1, x, v128.load(d, 16));
+        a += inRow;
+        d += outRow;
+      }
+      const o = dweight + <usize>k * outRow + col;
+      v128.store(o, c0);
+      v128.store(o, c1, 16);
+    }
+  }
+  // tail columns (fewer than 8)
+  denseBackwardWeightColumns(dweight, dout, inp, batch, inDim, outDim, j, outDim);
+}
+
+function denseBackwardWeightColumns(
+  dweight: usize, dout: usize, inp: usize, batch: i32, inDim: i32, outDim: i32, fromColumn: i32, toColumn: i32,
+): void {
+  for (let k = 0; k < inDim; k++) {
+    for (let j = fromColumn; j < toColumn; j++) {
+      let acc: f32 = 0;
+      for (let b = 0; b < batch; b++) {
+        acc += load<f32>(inp + ((<usize>b * inDim + k) << 2)) * load<f32>(dout + ((<usize>b * outDim + j) << 2));
+      }
+      store<f32>(dweight + ((<usize>k * outDim + j) << 2), acc);
+    }
+  }
+}
+
+/** dbias (outDim) = sum over the batch of dout (batch, outDim). */
+function denseBackwardBias(dbias: usize, dout: usize, batch: i32, outDim: i32): void {
+  const outRow = <usize>outDim << 2;
+  let j = 0;
+  for (; j + 4 <= outDim; j += 4) {
+    let d = dout + (<usize>j << 2);
+    let acc = f32x4.splat(0);
+    for (let b = 0; b < batch; b++) {
+      acc = f32x4.add(acc, v128.load(d));
+      d += outRow;
+    }
+    v128.store(dbias + (<usize>j << 2), acc);
+  }
+  denseBackwardBiasColumns(dbias, dout, batch, outDim, j);
+}
+
+function denseBackwardBiasColumns(dbias: usize, dout: usize, batch: i32, outDim: i32, fromColumn: i32): void {
+  for (let j = fromColumn; j < outDim; j++) {
+    let acc: f32 = 0;
+    for (let b = 0; b < batch; b++) acc += load<f32>(dout + ((<usize>b * outDim + j) << 2));
+    store<f32>(dbias + (<usize>j << 2), acc);
+  }
+}
+
+/**
+ * dinp (batch, inDim) = dout (batch, outDim) · weightᵀ. Each result is a dot product of a row of dout
+ * with a row of W, so the kernel keeps a 2x4 block of them as four-lane partial sums.
+ */
+function denseBackwardInput(dinp: usize, dout: usize, weight: usize, batch: i32, inDim: i32, outDim: i32): void {
+  const outRow = <usize>outDim << 2;
+  const vectorEnd = outDim & ~3;
+  const zero = f32x4.splat(0);
+  let b = 0;
+  // main 2x4 block: two rows of dout against four rows of W
+  for (; b + 2 <= batch; b += 2) {
+    const d0 = dout + <usize>b * outRow;
+    const d1 = d0 + outRow;
+    let k = 0;
+    for (; k + 4 <= inDim; k += 4) {
+      const w0 = weight + <usize>k * outRow;
+      const w1 = w0 + outRow, w2 = w1 + outRow, w3 = w2 + outRow;
+      let c00 = zero, c01 = zero, c02 = zero, c03 = zero, c10 = zero, c11 = zero, c12 = zero, c13 = zero;
+      for (let j = 0; j < vectorEnd; j += 4) {
+        const o = <usize>j << 2;
+        const x0 = v128.load(d0 + o);
+        const x1 = v128.load(d1 + o);
+        let w = v128.load(w0 + o);
+        c00 = madd(c00, x0, w); c10 = madd(c10, x1, w);
+        w = v128.load(w1 + o);
+        c01 = madd(c01, x0, w); c11 = madd(c11, x1, w);
+        w = v128.load(w2 + o);
+        c02 = madd(c02, x0, w); c12 = madd(c12, x1, w);
+        w = v128.load(w3 + o);
+        c03 = madd(c03, x0, w); c13 = madd(c13, x1, w);
+      }
+      const r0 = dinp + ((<usize>b * inDim + k) << 2);
+      const r1 = r0 + (<usize>inDim << 2);
+      store<f32>(r0, horizontalSum(c00) + dotTail(d0, w0, vectorEnd, outDim));
+      store<f32>(r0, horizontalSum(c01) + dotTail(d0, w1, vectorEnd, outDim), 4);
+      store<f32>(r0, horizontalSum(c02) + dotTail(d0, w2, vectorEnd, outDim), 8);
+      store<f32>(r0, horizontalSum(c03) + dotTail(d0, w3, vectorEnd, outDim), 12);
+      store<f32>(r1, horizontalSum(c10) + dotTail(d1, w0, vectorEnd, outDim));
+      store<f32>(r1, horizontalSum(c11) + dotTail(d1, w1, vectorEnd, outDim), 4);
+      store<f32>(r1, horizontalSum(c12) + dotTail(d1, w2, vectorEnd, outDim), 8);
+      store<f32>(r1, horizontalSum(c13) + dotTail(d1, w3, vectorEnd, outDim), 12);
+    }
+    // tail columns of dinp for these two rows
+    for (; k < inDim; k++) {
+      const w = weight + <usize>k * outRow;
+      store<f32>(dinp + ((<usize>b * inDim + k) << 2), dot(d0, w, outDim));
+      store<f32>(dinp + ((<usize>(b + 1) * inDim + k) << 2), dot(d1, w, outDim));
+    }
+  }
+  // tail row
+  denseBackwardInputRows(dinp, dout, weight, batch, inDim, outDim, b, vectorEnd);
+}
+
+function denseBackwardInputRows(
+  dinp: usize, dout: usize, weight: usize, batch: i32, inDim: i32, outDim: i32, fromRow: i32, vectorEnd: i32,
+): void {
+  const outRow = <usize>outDim << 2;
+  for (let b = fromRow; b < batch; b++) {
+    for (let k = 0; k < inDim; k++) {
+      const d = dout + <usize>b * outRow;
+      const w = weight + <usize>k * outRow;
+      let acc = f32x4.splat(0);
+      for (let j = 0; j < vectorEnd; j += 4) acc = madd(acc, v128.load(d + (<usize>j << 2)), v128.load(w + (<usize>j << 2)));
+      store<f32>(dinp + ((<usize>b * inDim + k) << 2), (vectorEnd ? horizontalSum(acc) : 0) + dotTail(d, w, vectorEnd, outDim));
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function dotTail(x: usize, y: usize, from: i32, to: i32): f32 {
+  let acc: f32 = 0;
+  for (let j = from; j < to; j++) acc += load<f32>(x + (<usize>j << 2)) * load<f32>(y + (<usize>j << 2));
+  return acc;
+}
+
+// @ts-ignore: decorator
+@inline function dot(x: usize, y: usize, count: i32): f32 {
+  return dotTail(x, y, 0, count);
+}

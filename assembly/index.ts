@@ -1,0 +1,16 @@
+// The kernels' public surface. The TypeScript side reserves regions of this module's linear memory
+// above `heapBase()` and passes their addresses; the kernels themselves never allocate.
+
+export { denseForward, denseForwardReference, denseBackward, denseBackwardReference } from "./dense";
+export {
+  reluForward, reluForwardReference, reluBackward, reluBackwardReference, dropoutApply, dropoutApplyReference,
+} from "./activations";
+export { softmaxCrossEntropy, softmax } from "./loss";
+export {
+  sgdUpdate, sgdUpdateReference, sgdMomentumUpdate, sgdMomentumUpdateReference, adamUpdate, adamUpdateReference,
+} from "./optimizers";
+
+/** First byte past the module's static data: everything above it belongs to the caller. */
+export function heapBase(): usize {
+  return __heap_base;
+}

@@ -1,0 +1,110 @@
+// IDX, the file format of MNIST and its relatives (http://yann.lecun.com/exdb/mnist/): two zero bytes,
+// a type code, the number of dimensions, each dimension as a big-endian u32, then the values in
+// row-major order, big-endian. Files may be gzipped; the gzip magic is detected and the platform's own
+// DecompressionStream (in Node since 18, and in every browser and edge runtime) inflates them.
+//
+// Every size is checked against the bytes actually present before anything is allocated, so a
+// corrupt header cannot ask for gigabytes.
+
+import { IdxFormatError } from '../errors.js';
+
+export type IdxDType = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
+type IdxData = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
+
+/** A parsed IDX file: its element type, its shape, and its values in row-major order. */
+export interface IdxArray {
+  dtype: IdxDType;
+  shape: number[];
+  data: IdxData;
+}
+
+const TYPES: Record<number, { dtype: IdxDType; size: number }> = {
+  0x08: { dtype: 'uint8', size: 1 },
+  0x09: { dtype: 'int8', size: 1 },
+  0x0b: { dtype: 'int16', size: 2 },
+  0x0c: { dtype: 'int32', size: 4 },
+  0x0d: { dtype: 'float32', size: 4 },
+  0x0e: { dtype: 'float64', size: 8 },
+};
+
+/**
+ * Parses an IDX file, gzipped or not. `name` (a file name, say) is used in error messages.
+ * uint8 data is returned as a view of the input bytes, not a copy.
+ *
+ * @example
+ * const { shape, data } = await parseIdx(await readFile('train-images-idx3-ubyte.gz'));
+ * // shape: [60000, 28, 28], data: Uint8Array
+ */
+export async function parseIdx(bytes: Uint8Array | ArrayBuffer, name = 'IDX data'): Promise<IdxArray> {
+  const input = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  return parseIdxBytes(isGzip(input) ? await gunzip(input, name) : input, name);
+}
+
+/** Parses an uncompressed IDX file synchronously; see `parseIdx`. */
+export function parseIdxBytes(bytes: Uint8Array, name = 'IDX data'): IdxArray {
+  if (bytes.length < 4) throw new IdxFormatError(`${name}: expected an IDX header of at least 4 bytes, found ${bytes.length} bytes`);
+  if (bytes[0] !== 0 || bytes[1] !== 0) {
+    throw new IdxFormatError(`${name}: not an IDX file: expected magic bytes 00 00, found ${hex(bytes[0])} ${hex(bytes[1])}`);
+  }
+  const type = TYPES[bytes[2]];
+  if (!type) {
+    throw new IdxFormatError(`${name}: unknown IDX type code ${hex(bytes[2])} (expected 08, 09, 0B, 0C, 0D or 0E)`);
+  }
+  const rank = bytes[3];
+  if (rank === 0) throw new IdxFormatError(`${name}: expected at least 1 dimension, found 0`);
+  const headerBytes = 4 + 4 * rank;
+  if (bytes.length < headerBytes) {
+    throw new IdxFormatError(`${name}: truncated header: ${rank} dimensions need ${headerBytes} bytes, found ${bytes.length}`);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const shape: number[] = [];
+  let count = 1;
+  for (let i = 0; i < rank; i++) {
+    const size = view.getUint32(4 + 4 * i, false);
+    shape.push(size);
+    count *= size;
+  }
+  const dataBytes = bytes.length - headerBytes;
+  const expected = count * type.size;
+  if (expected !== dataBytes) {
+    const what = expected > dataBytes ? 'truncated' : 'trailing bytes';
+    throw new IdxFormatError(
+      `${name}: ${what}: shape [${shape.join(', ')}] of ${type.dtype} needs ${expected} data bytes, found ${dataBytes}`,
+    );
+  }
+  return { dtype: type.dtype, shape, data: decode(bytes, headerBytes, count, type.dtype, view) };
+}
+
+function decode(bytes: Uint8Array, offset: number, count: number, dtype: IdxDType, view: DataView): IdxData {
+  switch (dtype) {
+    case 'uint8':
+      return bytes.subarray(offset);
+    case 'int8':
+      return new Int8Array(bytes.buffer, bytes.byteOffset + offset, count);
+    case 'int16':
+      return Int16Array.from({ length: count }, (_, i) => view.getInt16(offset + 2 * i, false));
+    case 'int32':
+      return Int32Array.from({ length: count }, (_, i) => view.getInt32(offset + 4 * i, false));
+    case 'float32':
+      return Float32Array.from({ length: count }, (_, i) => view.getFloat32(offset + 4 * i, false));
+    case 'float64':
+      return Float64Array.from({ length: count }, (_, i) => view.getFloat64(offset + 8 * i, false));
+  }
+}
+
+function isGzip(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+async function gunzip(bytes: Uint8Array, name: string): Promise<Uint8Array> {
+  try {
+    const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip'));
+    return new Uint8Array(await new Response(stream).arrayBuffer());
+  } catch (error) {
+    throw new IdxFormatError(`${name}: gzip data is corrupt or truncated (${(error as Error).message})`);
+  }
+}
+
+function hex(byte: number): string {
+  return byte.toString(16).padStart(2, '0').toUpperCase();
+}

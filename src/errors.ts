@@ -1,0 +1,86 @@
+// Every error this library throws on purpose is a MnistWasmError with a stable `code`, so callers
+// can branch on the kind of failure and the command line can tell bad input from a bug.
+
+/** Base class of the library's errors; `code` names the kind of failure. */
+export class MnistWasmError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** An IDX file (or bytes claimed to be one) is malformed: bad magic, truncated, inconsistent sizes. */
+export class IdxFormatError extends MnistWasmError {
+  constructor(message: string) {
+    super('IDX_FORMAT', message);
+  }
+}
+
+/** A data file or folder could not be found or read. */
+export class DataNotFoundError extends MnistWasmError {
+  constructor(message: string) {
+    super('DATA_NOT_FOUND', message);
+  }
+}
+
+/** Arrays given to fit, evaluate or predict, or a data set, do not have the shape the model needs. */
+export class ShapeError extends MnistWasmError {
+  constructor(message: string) {
+    super('SHAPE_MISMATCH', message);
+  }
+}
+
+/** An option or argument is outside what it may be (a rate of 1.5, a batch size of 0, an unknown name). */
+export class InvalidArgumentError extends MnistWasmError {
+  constructor(message: string) {
+    super('INVALID_ARGUMENT', message);
+  }
+}
+
+/** fit or evaluate was called on a model that has not been compiled. */
+export class NotCompiledError extends MnistWasmError {
+  constructor(method: string) {
+    super('NOT_COMPILED', `${method}() needs a compiled model: call model.compile({ loss, optimizer }) first`);
+  }
+}
+
+/** The loss became NaN or infinite; the weights are those from before the failing batch. */
+export class TrainingDivergedError extends MnistWasmError {
+  readonly epoch: number;
+  readonly batch: number;
+
+  constructor(epoch: number, batch: number, loss: number) {
+    super(
+      'DIVERGED',
+      `training diverged: the loss became ${loss} in epoch ${epoch + 1}, batch ${batch + 1}; ` +
+        'the model keeps the weights from before that batch (try a smaller learning rate)',
+    );
+    this.epoch = epoch;
+    this.batch = batch;
+  }
+}
+
+/** The WebAssembly kernels are not loaded yet, or could not be loaded. */
+export class KernelsUnavailableError extends MnistWasmError {
+  constructor(message: string) {
+    super('KERNELS_UNAVAILABLE', message);
+  }
+}
+
+/** Formats a value for an error message without dumping whole arrays. */
+export function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (ArrayBuffer.isView(value)) return `${value.constructor.name} of length ${(value as Uint8Array).length}`;
+  if (Array.isArray(value)) return `an array of length ${value.length}`;
+  return String(value);
+}
+
+/** Throws an InvalidArgumentError unless `value` is a whole number of at least 1. */
+export function requirePositiveInteger(where: string, field: string, value: unknown): void {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new InvalidArgumentError(`${where}: ${field} must be a positive integer, got ${describe(value)}`);
+  }
+}

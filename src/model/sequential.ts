@@ -1,0 +1,236 @@
+// Sequential: a stack of layers over one arena. The model owns the memory layout (parameters, their
+// gradients, the optimizer's state, the scratch workspace); what a fit does with it is in train/.
+
+import { InvalidArgumentError, NotCompiledError, ShapeError, describe } from '../errors.js';
+import { Random, randomSeed } from '../random.js';
+import { Arena } from '../wasm/arena.js';
+import { init, instantiateKernels } from '../wasm/kernels.js';
+import type { Inputs } from '../train/batches.js';
+import {
+  DEFAULT_INFERENCE_BATCH, evaluateLoop, fitLoop, predictLoop, type FitOptions, type History, type Trainee,
+} from '../train/loop.js';
+import { OptimizerRuntime, toOptimizerConfig, type OptimizerConfig } from '../train/optimizers.js';
+import { Workspace } from '../train/workspace.js';
+import { initialize } from './initializers.js';
+import type { Layer } from './layers.js';
+import { formatSummary } from './summary.js';
+import { resolveTopology, type Topology } from './topology.js';
+
+export type LossName = 'categoricalCrossentropy' | 'categorical_crossentropy';
+
+export interface CompileOptions {
+  /** Categorical cross-entropy over a final softmax (computed fused and numerically stable). */
+  loss: LossName;
+  optimizer: OptimizerConfig | 'sgd' | 'adam';
+  /** 'accuracy' is always reported; listing it is accepted for Keras compatibility. */
+  metrics?: Array<'accuracy' | 'acc'>;
+}
+
+export interface SequentialOptions {
+  name?: string;
+  /** Seeds the initial weights; without it they come from fit's seed, or a random one. */
+  seed?: number;
+}
+
+/** Regions of the arena that exist once weights do. */
+interface Memory {
+  arena: Arena;
+  params: number;
+}
+
+/** Regions that exist once the model has been compiled and trained. */
+interface TrainingMemory {
+  grads: number;
+  state: [number, number];
+}
+
+/**
+ * A linear stack of layers, with Keras's compile / fit / evaluate / predict.
+ *
+ * @example
+ * const model = new Sequential([
+ *   dense(800, { inputDim: 784, kernelInitializer: 'uniform' }), relu(), dropout(0.5),
+ *   dense(10, { kernelInitializer: 'uniform' }), softmax(),
+ * ]);
+ * model.compile({ loss: 'categoricalCrossentropy', optimizer: sgd({ learningRate: 0.01 }), metrics: ['accuracy'] });
+ * await model.fit(xTrain, yTrain, { batchSize: 256, epochs: 10, validationData: [xTest, yTest], seed: 1 });
+ */
+export class Sequential {
+  readonly name: string;
+  readonly layers: readonly Layer[];
+  private readonly topology: Topology;
+  private readonly seed: number | undefined;
+  private memory: Memory | undefined;
+  private training: TrainingMemory | undefined;
+  private optimizerConfig: OptimizerConfig | undefined;
+  private optimizer: OptimizerRuntime | undefined;
+  private cachedWorkspace: Workspace | undefined;
+
+  constructor(layers: readonly Layer[], options: SequentialOptions = {}) {
+    if (!Array.isArray(layers)) throw new InvalidArgumentError(`Sequential: expected an array of layers, got ${describe(layers)}`);
+    this.layers = [...layers];
+    this.topology = resolveTopology(this.layers);
+    this.name = options.name ?? 'sequential';
+    this.seed = options.seed;
+  }
+
+  /** Width of one input row. */
+  get inputDim(): number {
+    return this.topology.inputDim;
+  }
+
+  /** Width of one output row (the number of classes). */
+  get outputDim(): number {
+    return this.topology.outputDim;
+  }
+
+  /** Number of trainable values. */
+  countParams(): number {
+    return this.topology.paramCount;
+  }
+
+  /**
+   * Prints a Keras-style table of the layers, their output shapes and parameter counts, and returns it.
+   *
+   * @example
+   * model.summary(); // … Total params: 636,010
+   */
+  summary(printFn: (text: string) => void = console.log): string {
+    const text = formatSummary(this.name, this.topology);
+    printFn(text);
+    return text;
+  }
+
+  /**
+   * Chooses the loss and the optimizer. Compiling again starts the optimizer afresh and keeps the weights.
+   *
+   * @example
+   * model.compile({ loss: 'categoricalCrossentropy', optimizer: sgd({ learningRate: 0.01 }), metrics: ['accuracy'] });
+   */
+  compile(options: CompileOptions): void {
+    if (!options || (options.loss !== 'categoricalCrossentropy' && options.loss !== 'categorical_crossentropy')) {
+      throw new InvalidArgumentError(`compile: loss must be 'categoricalCrossentropy', got ${describe(options?.loss)}`);
+    }
+    if (this.topology.nodes[this.topology.nodes.length - 1].kind !== 'softmax') {
+      throw new InvalidArgumentError('compile: categoricalCrossentropy needs a model that ends in softmax()');
+    }
+    for (const metric of options.metrics ?? []) {
+      if (metric !== 'accuracy' && metric !== 'acc') throw new InvalidArgumentError(`compile: unknown metric ${describe(metric)}; 'accuracy' is supported`);
+    }
+    this.optimizerConfig = toOptimizerConfig(options.optimizer);
+    this.optimizer = undefined;
+  }
+
+  /**
+   * Trains for a number of epochs and returns the per-epoch history.
+   *
+   * @example
+   * const history = await model.fit(xTrain, yTrain, { batchSize: 256, epochs: 10, validationData: [xTest, yTest], seed: 1 });
+   * history.history.valAccuracy.at(-1);
+   */
+  async fit(x: Inputs, y: Float32Array, options: FitOptions = {}): Promise<History> {
+    if (!this.optimizerConfig) throw new NotCompiledError('fit');
+    await init();
+    const seed = options.seed ?? randomSeed();
+    const random = new Random(seed);
+    this.ensureMemory(this.seed === undefined ? random : undefined);
+    return fitLoop(this.trainee(), x, y, options, random);
+  }
+
+  /**
+   * Mean loss and accuracy over x and y, without dropout. Keras: `model.evaluate`.
+   *
+   * @example
+   * const [loss, accuracy] = model.evaluate(xTest, yTest);
+   */
+  evaluate(x: Inputs, y: Float32Array, options: { batchSize?: number } = {}): [number, number] {
+    if (!this.optimizerConfig) throw new NotCompiledError('evaluate');
+    this.ensureMemory();
+    return evaluateLoop(this.inferenceModel(), x, y, options.batchSize ?? DEFAULT_INFERENCE_BATCH);
+  }
+
+  /**
+   * The model's output (class probabilities after a softmax) for every row of x: (rows, outputDim).
+   *
+   * @example
+   * const probabilities = model.predict(xTest); // Float32Array of 10000 × 10
+   */
+  predict(x: Inputs, options: { batchSize?: number } = {}): Float32Array {
+    this.ensureMemory();
+    return predictLoop(this.inferenceModel(), x, options.batchSize ?? DEFAULT_INFERENCE_BATCH);
+  }
+
+  /** Copies of the weights, per dense layer its kernel (inDim × units) then its bias, as Keras orders them. */
+  getWeights(): Float32Array[] {
+    const { arena, params } = this.ensureMemory();
+    const weights: Float32Array[] = [];
+    for (const node of this.topology.nodes) {
+      if (node.kind !== 'dense') continue;
+      const w = (params >> 2) + node.weight;
+      weights.push(arena.f32.slice(w, w + node.inDim * node.outDim));
+      if (node.bias >= 0) weights.push(arena.f32.slice((params >> 2) + node.bias, (params >> 2) + node.bias + node.outDim));
+    }
+    return weights;
+  }
+
+  /** Replaces the weights; takes arrays in `getWeights`'s order and shapes. */
+  setWeights(weights: readonly Float32Array[]): void {
+    const { arena, params } = this.ensureMemory();
+    const slots: Array<[number, number, string]> = [];
+    this.topology.nodes.forEach((node, i) => {
+      if (node.kind !== 'dense') return;
+      slots.push([node.weight, node.inDim * node.outDim, `layer ${i} kernel`]);
+      if (node.bias >= 0) slots.push([node.bias, node.outDim, `layer ${i} bias`]);
+    });
+    if (!Array.isArray(weights) || weights.length !== slots.length) {
+      throw new ShapeError(`setWeights: expected ${slots.length} arrays, got ${describe(weights)}`);
+    }
+    slots.forEach(([offset, length, what], i) => {
+      if (!(weights[i] instanceof Float32Array) || weights[i].length !== length) {
+        throw new ShapeError(`setWeights: ${what} needs a Float32Array of ${length} values, got ${describe(weights[i])}`);
+      }
+    });
+    slots.forEach(([offset], i) => arena.f32.set(weights[i], (params >> 2) + offset));
+  }
+
+  /** Creates the arena and initial weights on first need, from `random` or the model's own seed. */
+  private ensureMemory(random?: Random): Memory {
+    if (this.memory) return this.memory;
+    const arena = new Arena(instantiateKernels());
+    const params = arena.reserve(this.topology.paramFloats * 4);
+    const source = random ?? new Random(this.seed ?? randomSeed());
+    const f32 = arena.f32;
+    for (const node of this.topology.nodes) {
+      if (node.kind !== 'dense') continue;
+      const { layer, inDim, outDim } = node;
+      initialize(f32, (params >> 2) + node.weight, inDim * outDim, layer.kernelInitializer, source, inDim, outDim);
+      if (node.bias >= 0) initialize(f32, (params >> 2) + node.bias, outDim, layer.biasInitializer, source, inDim, outDim);
+    }
+    this.memory = { arena, params };
+    return this.memory;
+  }
+
+  private trainee(): Trainee {
+    const { arena, params } = this.ensureMemory();
+    if (!this.training) {
+      const bytes = this.topology.paramFloats * 4;
+      this.training = { grads: arena.reserve(bytes), state: [arena.reserve(bytes), arena.reserve(bytes)] };
+    }
+    const { grads, state } = this.training;
+    this.optimizer ??= new OptimizerRuntime(this.optimizerConfig!, arena, params, grads, this.topology.paramFloats, state);
+    return { arena, topology: this.topology, optimizer: this.optimizer, workspace: (capacity) => this.workspace(capacity) };
+  }
+
+  private inferenceModel(): Pick<Trainee, 'arena' | 'topology' | 'workspace'> {
+    return { arena: this.memory!.arena, topology: this.topology, workspace: (capacity) => this.workspace(capacity) };
+  }
+
+  private workspace(capacity: number): Workspace {
+    const { arena, params } = this.memory!;
+    const current = this.cachedWorkspace;
+    if (current && current.version === arena.version && current.capacity >= capacity) return current;
+    const grads = this.training?.grads ?? 0;
+    this.cachedWorkspace = new Workspace(arena, this.topology, params, grads, Math.max(capacity, current?.capacity ?? 0));
+    return this.cachedWorkspace;
+  }
+}

@@ -1,0 +1,119 @@
+// The one seeded random number generator behind weight initialisation, shuffling and dropout masks.
+//
+// sfc32 (Chris Doty-Humphrey's Small Fast Counting generator, 128-bit state, passes PractRand) in
+// 32-bit integer arithmetic, seeded through splitmix32. Everything derived from it uses only integer
+// operations and IEEE-exact +, -, *, / and sqrt, never Math.log or Math.cos, whose last bits differ
+// between JavaScript engines: the same seed gives the same bits in Node, browsers, Deno and Bun.
+
+const TWO_TO_MINUS_24 = 2 ** -24;
+const LN2 = 0.6931471805599453;
+
+/** A seeded sfc32 generator. */
+export class Random {
+  private a: number;
+  private b: number;
+  private c: number;
+  private d: number;
+
+  constructor(seed: number) {
+    let s = seed >>> 0;
+    const next = (): number => {
+      // splitmix32: spreads a small seed over the whole state
+      s = (s + 0x9e3779b9) | 0;
+      let z = s;
+      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+      return (z ^ (z >>> 16)) >>> 0;
+    };
+    this.a = next();
+    this.b = next();
+    this.c = next();
+    this.d = next();
+    for (let i = 0; i < 12; i++) this.nextUint32();
+  }
+
+  /** The next 32 random bits as an unsigned integer. */
+  nextUint32(): number {
+    const t = (((this.a + this.b) | 0) + this.d) | 0;
+    this.d = (this.d + 1) | 0;
+    this.a = this.b ^ (this.b >>> 9);
+    this.b = (this.c + (this.c << 3)) | 0;
+    this.c = (this.c << 21) | (this.c >>> 11);
+    this.c = (this.c + t) | 0;
+    return t >>> 0;
+  }
+
+  /** A uniform float in [0, 1) with 24 random bits, exactly representable as f32. */
+  nextFloat(): number {
+    return (this.nextUint32() >>> 8) * TWO_TO_MINUS_24;
+  }
+
+  /** A uniform integer in [0, bound), without modulo bias. */
+  nextBelow(bound: number): number {
+    const limit = 2 ** 32 - (2 ** 32 % bound);
+    let x = this.nextUint32();
+    while (x >= limit) x = this.nextUint32();
+    return x % bound;
+  }
+
+  /** A standard normal deviate (Marsaglia's polar method). */
+  nextNormal(): number {
+    for (;;) {
+      const u = 2 * this.nextFloat() - 1;
+      const v = 2 * this.nextFloat() - 1;
+      const s = u * u + v * v;
+      if (s > 0 && s < 1) return u * Math.sqrt((-2 * portableLog(s)) / s);
+    }
+  }
+
+  /** Shuffles `indices` in place (Fisher-Yates). */
+  shuffle(indices: Uint32Array): void {
+    for (let i = indices.length - 1; i > 0; i--) {
+      const j = this.nextBelow(i + 1);
+      const t = indices[i];
+      indices[i] = indices[j];
+      indices[j] = t;
+    }
+  }
+
+  /** The generator's state, to save and restore a run exactly. */
+  getState(): [number, number, number, number] {
+    return [this.a >>> 0, this.b >>> 0, this.c >>> 0, this.d >>> 0];
+  }
+
+  setState(state: readonly number[]): void {
+    [this.a, this.b, this.c, this.d] = state.map((x) => x | 0);
+  }
+}
+
+/** A seed for callers who gave none. */
+export function randomSeed(): number {
+  return Math.floor(Math.random() * 2 ** 32) >>> 0;
+}
+
+/**
+ * Natural logarithm of x > 0 from exact IEEE operations only, so every engine gives the same bits.
+ * x = m · 2^e with m in [√½, √2); ln m = 2 atanh(t), t = (m - 1)/(m + 1), |t| < 0.172, whose odd
+ * series reaches double precision (error < 1e-16 relative) within 11 terms.
+ */
+export function portableLog(x: number): number {
+  let m = x;
+  let e = 0;
+  while (m < Math.SQRT1_2) {
+    m *= 2;
+    e--;
+  }
+  while (m >= Math.SQRT2) {
+    m /= 2;
+    e++;
+  }
+  const t = (m - 1) / (m + 1);
+  const t2 = t * t;
+  let term = t;
+  let sum = 0;
+  for (let k = 1; k <= 23; k += 2) {
+    sum += term / k;
+    term *= t2;
+  }
+  return 2 * sum + e * LN2;
+}

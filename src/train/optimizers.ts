@@ -1,0 +1,180 @@
+// Optimizers as configurations, and the small runtime that turns one into kernel calls over the
+// model's whole parameter region. Hyper-parameters and the schedule live here; the arithmetic lives
+// in assembly/optimizers.ts.
+
+import { InvalidArgumentError, describe } from '../errors.js';
+import type { Arena } from '../wasm/arena.js';
+
+/** A learning rate that depends on the optimizer step (0 for the first batch). Keras: `LearningRateSchedule`. */
+export type LearningRateSchedule = (step: number) => number;
+
+export interface SgdOptions {
+  /** 0.01 by default, or a schedule. */
+  learningRate?: number | LearningRateSchedule;
+  /** 0 by default (plain SGD). */
+  momentum?: number;
+  nesterov?: boolean;
+  /** L2 penalty added to the gradient (as PyTorch's SGD does); 0 by default. */
+  weightDecay?: number;
+}
+
+export interface AdamOptions {
+  /** 0.001 by default, or a schedule. */
+  learningRate?: number | LearningRateSchedule;
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+  /** Decoupled weight decay (AdamW); 0 by default. */
+  weightDecay?: number;
+}
+
+export interface SgdConfig extends Required<SgdOptions> {
+  kind: 'sgd';
+}
+
+export interface AdamConfig extends Required<AdamOptions> {
+  kind: 'adam';
+}
+
+export type OptimizerConfig = SgdConfig | AdamConfig;
+
+/**
+ * Stochastic gradient descent, with optional (Nesterov) momentum and weight decay.
+ * Keras: `SGD(learning_rate, momentum, nesterov, weight_decay)`.
+ *
+ * @example
+ * model.compile({ loss: 'categoricalCrossentropy', optimizer: sgd({ learningRate: 0.01 }) });
+ */
+export function sgd(options: SgdOptions = {}): SgdConfig {
+  const config: SgdConfig = {
+    kind: 'sgd',
+    learningRate: options.learningRate ?? 0.01,
+    momentum: options.momentum ?? 0,
+    nesterov: options.nesterov ?? false,
+    weightDecay: options.weightDecay ?? 0,
+  };
+  checkLearningRate('sgd', config.learningRate);
+  checkFraction('sgd', 'momentum', config.momentum);
+  checkNonNegative('sgd', 'weightDecay', config.weightDecay);
+  if (config.nesterov && config.momentum === 0) throw new InvalidArgumentError('sgd: nesterov needs a momentum above 0');
+  return config;
+}
+
+/**
+ * Adam, with decoupled weight decay when `weightDecay` > 0 (AdamW).
+ * Keras: `Adam(learning_rate, beta_1, beta_2, epsilon)` / `AdamW(…, weight_decay)`.
+ *
+ * @example
+ * model.compile({ loss: 'categoricalCrossentropy', optimizer: adam({ learningRate: 1e-3 }) });
+ */
+export function adam(options: AdamOptions = {}): AdamConfig {
+  const config: AdamConfig = {
+    kind: 'adam',
+    learningRate: options.learningRate ?? 0.001,
+    beta1: options.beta1 ?? 0.9,
+    beta2: options.beta2 ?? 0.999,
+    epsilon: options.epsilon ?? 1e-7,
+    weightDecay: options.weightDecay ?? 0,
+  };
+  checkLearningRate('adam', config.learningRate);
+  checkFraction('adam', 'beta1', config.beta1);
+  checkFraction('adam', 'beta2', config.beta2);
+  if (!(config.epsilon > 0)) throw new InvalidArgumentError(`adam: epsilon must be above 0, got ${describe(config.epsilon)}`);
+  checkNonNegative('adam', 'weightDecay', config.weightDecay);
+  return config;
+}
+
+/**
+ * Cosine decay from `initialLearningRate` to `alpha · initialLearningRate` over `decaySteps` steps,
+ * then constant (Loshchilov & Hutter, SGDR, 2017). Keras: `CosineDecay`.
+ *
+ * @example
+ * sgd({ learningRate: cosineDecay({ initialLearningRate: 0.1, decaySteps: 10 * 235 }), momentum: 0.9 })
+ */
+export function cosineDecay(options: { initialLearningRate: number; decaySteps: number; alpha?: number }): LearningRateSchedule {
+  const { initialLearningRate, decaySteps, alpha = 0 } = options;
+  checkLearningRate('cosineDecay', initialLearningRate);
+  if (!(Number.isInteger(decaySteps) && decaySteps > 0)) {
+    throw new InvalidArgumentError(`cosineDecay: decaySteps must be a positive integer, got ${describe(decaySteps)}`);
+  }
+  checkFraction('cosineDecay', 'alpha', alpha);
+  return (step) => {
+    const progress = Math.min(step, decaySteps) / decaySteps;
+    return initialLearningRate * ((1 - alpha) * 0.5 * (1 + Math.cos(Math.PI * progress)) + alpha);
+  };
+}
+
+/** Reads an optimizer option given by name, as TensorFlow.js allows ('sgd', 'adam'). */
+export function toOptimizerConfig(optimizer: OptimizerConfig | 'sgd' | 'adam'): OptimizerConfig {
+  if (optimizer === 'sgd') return sgd();
+  if (optimizer === 'adam') return adam();
+  if (optimizer && (optimizer.kind === 'sgd' || optimizer.kind === 'adam')) return optimizer;
+  throw new InvalidArgumentError(`compile: optimizer must be sgd(…), adam(…), 'sgd' or 'adam', got ${describe(optimizer)}`);
+}
+
+/** Applies one optimizer to a parameter region, given the gradient region of the same layout. */
+export class OptimizerRuntime {
+  readonly config: OptimizerConfig;
+  /** Updates done so far; the schedule's step and Adam's t - 1. */
+  iterations = 0;
+  private readonly arena: Arena;
+  private readonly params: number;
+  private readonly grads: number;
+  private readonly count: number;
+  private readonly state: [number, number];
+
+  /** `state` are two regions of `count` floats for the optimizer's moments; they are zeroed here. */
+  constructor(config: OptimizerConfig, arena: Arena, params: number, grads: number, count: number, state: [number, number]) {
+    this.config = config;
+    this.arena = arena;
+    this.params = params;
+    this.grads = grads;
+    this.count = count;
+    this.state = state;
+    arena.f32.fill(0, state[0] >> 2, (state[0] >> 2) + count);
+    arena.f32.fill(0, state[1] >> 2, (state[1] >> 2) + count);
+  }
+
+  /** The learning rate the next update will use. */
+  get learningRate(): number {
+    const rate = this.config.learningRate;
+    return typeof rate === 'number' ? rate : rate(this.iterations);
+  }
+
+  step(): void {
+    const k = this.arena.kernels;
+    const config = this.config;
+    const lr = this.learningRate;
+    if (config.kind === 'adam') {
+      const t = this.iterations + 1;
+      const correction1 = 1 / (1 - config.beta1 ** t);
+      const correction2 = 1 / (1 - config.beta2 ** t);
+      k.adamUpdate(this.params, this.grads, this.state[0], this.state[1], this.count, lr,
+        config.beta1, config.beta2, config.epsilon, config.weightDecay, correction1, correction2);
+    } else if (config.momentum > 0) {
+      k.sgdMomentumUpdate(this.params, this.grads, this.state[0], this.count, lr, config.momentum, config.weightDecay, config.nesterov);
+    } else {
+      k.sgdUpdate(this.params, this.grads, this.count, lr, config.weightDecay);
+    }
+    this.iterations++;
+  }
+}
+
+function checkLearningRate(where: string, rate: unknown): void {
+  if (typeof rate === 'function') return;
+  if (typeof rate !== 'number' || !(rate > 0) || !Number.isFinite(rate)) {
+    throw new InvalidArgumentError(`${where}: learningRate must be a finite number above 0 or a schedule, got ${describe(rate)}`);
+  }
+}
+
+function checkFraction(where: string, field: string, value: unknown): void {
+  if (typeof value !== 'number' || !(value >= 0 && value < 1)) {
+    throw new InvalidArgumentError(`${where}: ${field} must be in [0, 1), got ${describe(value)}`);
+  }
+}
+
+function checkNonNegative(where: string, field: string, value: unknown): void {
+  if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)) {
+    throw new InvalidArgumentError(`${where}: ${field} must be a finite number of at least 0, got ${describe(value)}`);
+  }
+}
