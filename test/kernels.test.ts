@@ -1,0 +1,214 @@
+// Every SIMD kernel against its scalar reference, on random data over shapes that exercise the
+// main register blocks and every tail. Kernels documented as bit-identical are compared exactly.
+
+import { describe, expect, it } from 'vitest';
+import { Random } from '../src/random.js';
+import { freshKernels, maxRelativeError, uniform } from './support.js';
+
+const SIZES = [1, 3, 5, 17, 31];
+const SHAPES: Array<[number, number, number]> = [];
+for (const batch of SIZES) for (const inDim of SIZES) for (const outDim of SIZES) SHAPES.push([batch, inDim, outDim]);
+SHAPES.push([8, 784, 800], [256, 784, 10], [5, 800, 17], [31, 17, 800]);
+
+describe('denseForward', () => {
+  it.each(SHAPES)('equals its reference bit for bit for batch %i, %i -> %i (with and without bias and ReLU)', async (batch, inDim, outDim) => {
+    const m = await freshKernels();
+    const fill = uniform(batch * 1000 + inDim * 10 + outDim);
+    const inp = m.floats(batch * inDim, fill);
+    const weight = m.floats(inDim * outDim, fill);
+    const bias = m.floats(outDim, fill);
+    const fast = m.floats(batch * outDim);
+    const slow = m.floats(batch * outDim);
+    for (const [b, relu] of [[bias, false], [bias, true], [0, false], [0, true]] as const) {
+      m.k.denseForward(fast, inp, weight, b, batch, inDim, outDim, relu);
+      m.k.denseForwardReference(slow, inp, weight, b, batch, inDim, outDim, relu);
+      expect(m.read(fast, batch * outDim)).toEqual(m.read(slow, batch * outDim));
+    }
+  });
+
+  it('computes inp·W + b', async () => {
+    const m = await freshKernels();
+    const inp = m.floats(2 * 3);
+    const weight = m.floats(3 * 2);
+    const bias = m.floats(2);
+    const out = m.floats(4);
+    m.arena.f32.set([1, 2, 3, 4, 5, 6], inp >> 2);
+    m.arena.f32.set([1, -1, 0, 2, 1, 0], weight >> 2);
+    m.arena.f32.set([0.5, -10], bias >> 2);
+    m.k.denseForward(out, inp, weight, bias, 2, 3, 2, false);
+    expect([...m.read(out, 4)]).toEqual([4.5, -7, 10.5, -4]);
+    m.k.denseForward(out, inp, weight, bias, 2, 3, 2, true);
+    expect([...m.read(out, 4)]).toEqual([4.5, 0, 10.5, 0]);
+  });
+});
+
+describe('denseBackward', () => {
+  it.each(SHAPES)('matches its reference for batch %i, %i -> %i', async (batch, inDim, outDim) => {
+    const m = await freshKernels();
+    const fill = uniform(batch * 7 + inDim * 3 + outDim);
+    const inp = m.floats(batch * inDim, fill);
+    const weight = m.floats(inDim * outDim, fill);
+    const dout = m.floats(batch * outDim, fill);
+    const fast = { dinp: m.floats(batch * inDim), dweight: m.floats(inDim * outDim), dbias: m.floats(outDim) };
+    const slow = { dinp: m.floats(batch * inDim), dweight: m.floats(inDim * outDim), dbias: m.floats(outDim) };
+    m.k.denseBackward(fast.dinp, fast.dweight, fast.dbias, dout, inp, weight, batch, inDim, outDim);
+    m.k.denseBackwardReference(slow.dinp, slow.dweight, slow.dbias, dout, inp, weight, batch, inDim, outDim);
+    // dW and db add the same products in the same order as the reference.
+    expect(m.read(fast.dweight, inDim * outDim)).toEqual(m.read(slow.dweight, inDim * outDim));
+    // dinp sums in four lanes, then across them: the two orders of a sum of outDim f32 terms differ
+    // by at most about outDim rounding errors of 2^-24 each.
+    const sumBound = Math.max(1e-6, outDim * 2 ** -23);
+    expect(maxRelativeError(m.read(fast.dinp, batch * inDim), m.read(slow.dinp, batch * inDim))).toBeLessThan(sumBound);
+    expect(maxRelativeError(m.read(fast.dbias, outDim), m.read(slow.dbias, outDim))).toBeLessThan(1e-6);
+  });
+
+  it('skips the input gradient and the bias gradient when their pointers are 0', async () => {
+    const m = await freshKernels();
+    const fill = uniform(3);
+    const inp = m.floats(4 * 5, fill);
+    const weight = m.floats(5 * 6, fill);
+    const dout = m.floats(4 * 6, fill);
+    const dweight = m.floats(5 * 6);
+    const sentinel = m.floats(64, () => 7);
+    m.k.denseBackward(0, dweight, 0, dout, inp, weight, 4, 5, 6);
+    expect(m.read(sentinel, 64).every((v) => v === 7)).toBe(true);
+    expect(m.read(dweight, 30).some((v) => v !== 0)).toBe(true);
+  });
+});
+
+describe('element-wise kernels', () => {
+  it.each([1, 3, 5, 17, 31, 800])('reluForward, reluBackward and dropoutApply equal their references over %i values', async (count) => {
+    const m = await freshKernels();
+    const fill = uniform(count);
+    const random = new Random(count);
+    const inp = m.floats(count, fill);
+    const dout = m.floats(count, fill);
+    const mask = m.bytes(count, () => random.nextBelow(2));
+    const fast = m.floats(count);
+    const slow = m.floats(count);
+    m.k.reluForward(fast, inp, count);
+    m.k.reluForwardReference(slow, inp, count);
+    expect(m.read(fast, count)).toEqual(m.read(slow, count));
+    expect(m.read(fast, count).every((v, i) => v === Math.max(0, m.read(inp, count)[i]))).toBe(true);
+    m.k.reluBackward(fast, dout, inp, count);
+    m.k.reluBackwardReference(slow, dout, inp, count);
+    expect(m.read(fast, count)).toEqual(m.read(slow, count));
+    m.k.dropoutApply(fast, inp, mask, count, 2);
+    m.k.dropoutApplyReference(slow, inp, mask, count, 2);
+    expect(m.read(fast, count)).toEqual(m.read(slow, count));
+    const x = m.read(inp, count);
+    expect([...m.read(fast, count)]).toEqual([...x].map((v, i) => Math.fround(v * (m.arena.u8[mask + i] * 2))));
+  });
+});
+
+describe('optimizer kernels', () => {
+  it.each([1, 3, 5, 17, 31, 800])('SGD, momentum, Nesterov and Adam equal their references over %i values', async (count) => {
+    const m = await freshKernels();
+    const fill = uniform(count + 11);
+    const grad = m.floats(count, fill);
+    const initial = Float32Array.from({ length: count }, fill);
+    const pair = () => {
+      const param = m.floats(count);
+      const s1 = m.floats(count);
+      const s2 = m.floats(count);
+      m.arena.f32.set(initial, param >> 2);
+      return { param, s1, s2 };
+    };
+    const same = (a: { param: number; s1: number; s2: number }, b: typeof a) => {
+      expect(m.read(a.param, count)).toEqual(m.read(b.param, count));
+      expect(m.read(a.s1, count)).toEqual(m.read(b.s1, count));
+      expect(m.read(a.s2, count)).toEqual(m.read(b.s2, count));
+    };
+    let a = pair(), b = pair();
+    for (let step = 0; step < 3; step++) {
+      m.k.sgdUpdate(a.param, grad, count, 0.1, 1e-3);
+      m.k.sgdUpdateReference(b.param, grad, count, 0.1, 1e-3);
+    }
+    same(a, b);
+    for (const nesterov of [false, true]) {
+      a = pair();
+      b = pair();
+      for (let step = 0; step < 3; step++) {
+        m.k.sgdMomentumUpdate(a.param, grad, a.s1, count, 0.1, 0.9, 1e-3, nesterov);
+        m.k.sgdMomentumUpdateReference(b.param, grad, b.s1, count, 0.1, 0.9, 1e-3, nesterov);
+      }
+      same(a, b);
+    }
+    a = pair();
+    b = pair();
+    for (let t = 1; t <= 3; t++) {
+      const c1 = 1 / (1 - 0.9 ** t);
+      const c2 = 1 / (1 - 0.999 ** t);
+      m.k.adamUpdate(a.param, grad, a.s1, a.s2, count, 1e-3, 0.9, 0.999, 1e-7, 0.01, c1, c2);
+      m.k.adamUpdateReference(b.param, grad, b.s1, b.s2, count, 1e-3, 0.9, 0.999, 1e-7, 0.01, c1, c2);
+    }
+    same(a, b);
+  });
+
+  it('follows the documented formulas', async () => {
+    const m = await freshKernels();
+    const param = m.floats(1, () => 1);
+    const grad = m.floats(1, () => 0.5);
+    const velocity = m.floats(1, () => 0.25);
+    m.k.sgdUpdate(param, grad, 1, 0.1, 0.2);
+    expect(m.read(param, 1)[0]).toBeCloseTo(1 - 0.1 * (0.5 + 0.2), 6);
+    m.arena.f32[param >> 2] = 1;
+    m.k.sgdMomentumUpdate(param, grad, velocity, 1, 0.1, 0.9, 0, true);
+    const v = 0.5 + 0.9 * 0.25;
+    expect(m.read(velocity, 1)[0]).toBeCloseTo(v, 6);
+    expect(m.read(param, 1)[0]).toBeCloseTo(1 - 0.1 * (0.5 + 0.9 * v), 6);
+    const mo = m.floats(1);
+    const ve = m.floats(1);
+    m.arena.f32[param >> 2] = 1;
+    m.k.adamUpdate(param, grad, mo, ve, 1, 0.01, 0.9, 0.999, 1e-7, 0, 1 / 0.1, 1 / 0.001);
+    // The first Adam step moves each weight by about the learning rate, against the gradient's sign.
+    expect(m.read(param, 1)[0]).toBeCloseTo(0.99, 5);
+  });
+});
+
+describe('softmaxCrossEntropy', () => {
+  it('gives the loss, the accuracy count and the gradient of the mean loss, stably', async () => {
+    const m = await freshKernels();
+    const logits = m.floats(6);
+    const targets = m.floats(6);
+    const dlogits = m.floats(6);
+    const stats = m.floats(4);
+    m.arena.f32.set([1, 2, 3, 1000, 0, -1000], logits >> 2);
+    m.arena.f32.set([0, 0, 1, 0, 1, 0], targets >> 2);
+    m.k.softmaxCrossEntropy(dlogits, stats, logits, targets, 2, 3, 0.5);
+    const z = [1, 2, 3];
+    const sum = z.reduce((s, v) => s + Math.exp(v), 0);
+    const p = z.map((v) => Math.exp(v) / sum);
+    const [lossSum, correct] = [m.arena.f64[stats >> 3], m.arena.f64[(stats >> 3) + 1]];
+    expect(lossSum).toBeCloseTo(-Math.log(p[2]) + 1000, 5);
+    expect(correct).toBe(1);
+    const d = m.read(dlogits, 6);
+    expect(d[0]).toBeCloseTo(p[0] * 0.5, 6);
+    expect(d[2]).toBeCloseTo((p[2] - 1) * 0.5, 6);
+    expect(d[3]).toBeCloseTo(0.5, 6);
+    expect(d[4]).toBeCloseTo(-0.5, 6);
+    expect([...d].every(Number.isFinite)).toBe(true);
+  });
+
+  it('reports NaN when a logit is NaN', async () => {
+    const m = await freshKernels();
+    const logits = m.floats(3);
+    const targets = m.floats(3);
+    const dlogits = m.floats(3);
+    const stats = m.floats(4);
+    m.arena.f32.set([1, NaN, 0], logits >> 2);
+    m.arena.f32.set([1, 0, 0], targets >> 2);
+    m.k.softmaxCrossEntropy(dlogits, stats, logits, targets, 1, 3, 1);
+    expect(m.arena.f64[stats >> 3]).toBeNaN();
+  });
+
+  it('softmax rows sum to one', async () => {
+    const m = await freshKernels();
+    const logits = m.floats(2 * 10, uniform(5));
+    const out = m.floats(2 * 10);
+    m.k.softmax(out, logits, 2, 10);
+    const p = m.read(out, 20);
+    expect(p.slice(0, 10).reduce((s, v) => s + v, 0)).toBeCloseTo(1, 6);
+    expect(p.slice(10).reduce((s, v) => s + v, 0)).toBeCloseTo(1, 6);
+  });
+});
