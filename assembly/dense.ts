@@ -203,7 +203,7 @@ function denseBackwardWeightColumns(
 }
 
 /** dbias (outDim) = sum over the batch of dout (batch, outDim). */
-function denseBackwardBias(dbias: usize, dout: usize, batch: i32, outDim: i32): void {
+export function denseBackwardBias(dbias: usize, dout: usize, batch: i32, outDim: i32): void {
   const outRow = <usize>outDim << 2;
   let j = 0;
   for (; j + 4 <= outDim; j += 4) {

@@ -1,7 +1,10 @@
 // The kernels' public surface. The TypeScript side reserves regions of this module's linear memory
 // above `heapBase()` and passes their addresses; the kernels themselves never allocate.
 
-export { denseForward, denseForwardReference, denseBackward, denseBackwardReference } from "./dense";
+export {
+  denseForward, denseForwardReference, denseBackward, denseBackwardReference, denseBackwardBias,
+} from "./dense";
+export { denseForwardSparse, denseWeightGradientSparse } from "./sparse";
 export {
   reluForward, reluForwardReference, reluBackward, reluBackwardReference, dropoutApply, dropoutApplyReference,
 } from "./activations";

@@ -185,7 +185,7 @@ export class Sequential {
     if (!Array.isArray(weights) || weights.length !== slots.length) {
       throw new ShapeError(`setWeights: expected ${slots.length} arrays, got ${describe(weights)}`);
     }
-    slots.forEach(([offset, length, what], i) => {
+    slots.forEach(([, length, what], i) => {
       if (!(weights[i] instanceof Float32Array) || weights[i].length !== length) {
         throw new ShapeError(`setWeights: ${what} needs a Float32Array of ${length} values, got ${describe(weights[i])}`);
       }

@@ -5,7 +5,7 @@ import { InvalidArgumentError, TrainingDivergedError, describe, requirePositiveI
 import type { Random } from '../random.js';
 import type { Topology } from '../model/topology.js';
 import type { Arena } from '../wasm/arena.js';
-import { checkTargets, countRows, gatherRows, type Inputs } from './batches.js';
+import { checkTargets, countRows, isSparse, type Inputs } from './batches.js';
 import type { OptimizerRuntime } from './optimizers.js';
 import type { Workspace } from './workspace.js';
 
@@ -76,7 +76,7 @@ export interface Trainee {
 export const DEFAULT_INFERENCE_BATCH = 500;
 
 export async function fitLoop(model: Trainee, x: Inputs, y: Float32Array, options: FitOptions, random: Random): Promise<History> {
-  const { topology, optimizer, arena } = model;
+  const { topology, optimizer } = model;
   const rows = countRows(x, topology.inputDim, 'fit');
   checkTargets(y, rows, topology.outputDim, 'fit');
   const batchSize = options.batchSize ?? 32;
@@ -99,8 +99,8 @@ export async function fitLoop(model: Trainee, x: Inputs, y: Float32Array, option
   const workspace = model.workspace(validation ? Math.max(capacity, Math.min(DEFAULT_INFERENCE_BATCH, validation[1].length / topology.outputDim)) : capacity);
   const order = Uint32Array.from({ length: rows }, (_, i) => i);
   const history: History = { epoch: [], history: { loss: [], accuracy: [], valLoss: [], valAccuracy: [], seconds: [] } };
-  const classes = topology.outputDim;
   const batches = Math.ceil(rows / batchSize);
+  const sparse = isSparse(x, topology.inputDim);
 
   await notify((c) => c.onTrainBegin?.());
   for (let epoch = 0; epoch < epochs; epoch++) {
@@ -113,9 +113,7 @@ export async function fitLoop(model: Trainee, x: Inputs, y: Float32Array, option
     for (let batch = 0; batch < batches; batch++) {
       const from = batch * batchSize;
       const size = Math.min(batchSize, rows - from);
-      const f32 = arena.f32;
-      gatherRows(f32, workspace.x >> 2, x, topology.inputDim, order, from, size);
-      gatherRows(f32, workspace.targets >> 2, y, classes, order, from, size);
+      workspace.loadBatch(x, y, order, from, size, sparse);
       workspace.sampleMasks(random, size);
       workspace.forwardTraining(size);
       const result = workspace.loss(size);
@@ -153,21 +151,20 @@ export async function fitLoop(model: Trainee, x: Inputs, y: Float32Array, option
 
 /** Mean loss and accuracy over all rows, without dropout. */
 export function evaluateLoop(
-  model: Pick<Trainee, 'arena' | 'topology' | 'workspace'>, x: Inputs, y: Float32Array, batchSize: number, where = 'evaluate',
+  model: Pick<Trainee, 'topology' | 'workspace'>, x: Inputs, y: Float32Array, batchSize: number, where = 'evaluate',
 ): [number, number] {
-  const { topology, arena } = model;
+  const { topology } = model;
   const rows = countRows(x, topology.inputDim, where);
   checkTargets(y, rows, topology.outputDim, where);
   requirePositiveInteger(where, 'batchSize', batchSize);
   const workspace = model.workspace(Math.min(batchSize, rows));
   const step = workspace.capacity;
+  const sparse = isSparse(x, topology.inputDim);
   let lossSum = 0;
   let correct = 0;
   for (let from = 0; from < rows; from += step) {
     const size = Math.min(step, rows - from);
-    const f32 = arena.f32;
-    gatherRows(f32, workspace.x >> 2, x, topology.inputDim, undefined, from, size);
-    gatherRows(f32, workspace.targets >> 2, y, topology.outputDim, undefined, from, size);
+    workspace.loadBatch(x, y, undefined, from, size, sparse);
     workspace.forwardInference(size);
     const result = workspace.inferenceLoss(size);
     lossSum += result.lossSum;
@@ -185,9 +182,10 @@ export function predictLoop(model: Pick<Trainee, 'arena' | 'topology' | 'workspa
   const step = workspace.capacity;
   const width = topology.outputDim;
   const result = new Float32Array(rows * width);
+  const sparse = isSparse(x, topology.inputDim);
   for (let from = 0; from < rows; from += step) {
     const size = Math.min(step, rows - from);
-    gatherRows(arena.f32, workspace.x >> 2, x, topology.inputDim, undefined, from, size);
+    workspace.loadBatch(x, undefined, undefined, from, size, sparse);
     workspace.forwardInference(size);
     const start = workspace.output >> 2;
     result.set(arena.f32.subarray(start, start + size * width), from * width);

@@ -4,9 +4,11 @@
 //
 // Aliasing keeps the plans short: a ReLU right after a dense layer is fused into it and shares its
 // output; dropout at inference is the identity and shares its input; element-wise gradients are
-// computed in place.
+// computed in place. A batch loaded as sparse (its nonzeros only) takes the sparse kernels in the
+// first layer, which read nothing else of the input.
 
 import type { Random } from '../random.js';
+import { gatherRows, gatherSparseRows, transposeSparse, type Compressed, type Inputs } from './batches.js';
 import type { DenseNode, Topology } from '../model/topology.js';
 import { alignUp, type Arena } from '../wasm/arena.js';
 
@@ -33,6 +35,12 @@ export class Workspace {
   readonly output: number;
   private readonly dlogits: number;
   private readonly stats: number;
+  /** The batch by rows and by columns, when it is loaded sparse (word indices). */
+  private readonly csr: Compressed;
+  private readonly csc: Compressed;
+  private sparse = false;
+  private transposed = false;
+  private rows = 0;
   private readonly logits: number;
   private readonly training: ForwardOp[] = [];
   private readonly inference: ForwardOp[] = [];
@@ -63,6 +71,9 @@ export class Workspace {
     const targets = take(capacity * outputDim);
     const dlogits = take(capacity * outputDim);
     const stats = take(4);
+    const nonzeros = capacity * inputDim;
+    const csr = { start: take(capacity + 1), index: take(nonzeros), values: take(nonzeros) };
+    const csc = { start: take(inputDim + 1), index: take(nonzeros), values: take(nonzeros) };
 
     type Pending<T> = { op: T; refs: Record<string, number> };
     const training: Pending<ForwardOp>[] = [];
@@ -135,10 +146,28 @@ export class Workspace {
     this.targets = at(targets);
     this.dlogits = at(dlogits);
     this.stats = at(stats);
+    const words = (ref: Compressed): Compressed => ({ start: at(ref.start) >> 2, index: at(ref.index) >> 2, values: at(ref.values) >> 2 });
+    this.csr = words(csr);
+    this.csc = words(csc);
     this.logits = at(logits);
     const last = this.inference[this.inference.length - 1];
     this.output = last.output;
     this.version = arena.version;
+  }
+
+  /**
+   * Copies rows of x (and of the targets y, if given) into the workspace: rows `order[from..from+count)`,
+   * or `from..from+count` without an order. `sparse` stores only x's nonzeros, for the sparse kernels.
+   */
+  loadBatch(x: Inputs, y: Float32Array | undefined, order: Uint32Array | undefined, from: number, count: number, sparse: boolean): void {
+    const { inputDim, outputDim } = this.topology;
+    const f32 = this.arena.f32;
+    if (sparse) gatherSparseRows(this.arena.i32, f32, this.csr, x, inputDim, order, from, count);
+    else gatherRows(f32, this.x >> 2, x, inputDim, order, from, count);
+    if (y) gatherRows(f32, this.targets >> 2, y, outputDim, order, from, count);
+    this.sparse = sparse;
+    this.transposed = false;
+    this.rows = count;
   }
 
   /** Draws fresh dropout masks for `rows` rows: one byte per unit, 1 to keep. */
@@ -191,8 +220,16 @@ export class Workspace {
     for (const op of this.backward) {
       if (op.kind === 'dense') {
         const { node } = op;
-        k.denseBackward(op.dinput, this.grads + node.weight * 4, node.bias < 0 ? 0 : this.grads + node.bias * 4,
-          op.dout, op.input, this.params + node.weight * 4, rows, node.inDim, node.outDim);
+        const dweight = this.grads + node.weight * 4;
+        const dbias = node.bias < 0 ? 0 : this.grads + node.bias * 4;
+        if (this.sparse && op.input === this.x) {
+          this.transpose(rows);
+          const { start, index, values } = this.csc;
+          k.denseWeightGradientSparse(dweight, start * 4, index * 4, values * 4, op.dout, node.inDim, node.outDim);
+          if (dbias) k.denseBackwardBias(dbias, op.dout, rows, node.outDim);
+          continue;
+        }
+        k.denseBackward(op.dinput, dweight, dbias, op.dout, op.input, this.params + node.weight * 4, rows, node.inDim, node.outDim);
       } else if (op.kind === 'relu') {
         k.reluBackward(op.dout, op.dout, op.output, rows * op.dim);
       } else {
@@ -201,14 +238,27 @@ export class Workspace {
     }
   }
 
+  private transpose(rows: number): void {
+    if (this.transposed) return;
+    if (rows !== this.rows) throw new RangeError(`the sparse batch holds ${this.rows} rows, not ${rows}`);
+    transposeSparse(this.arena.i32, this.arena.f32, this.csr, this.csc, rows, this.topology.inputDim);
+    this.transposed = true;
+  }
+
   private run(ops: ForwardOp[], rows: number): void {
     const k = this.arena.kernels;
     for (const op of ops) {
       switch (op.kind) {
         case 'dense': {
           const { node } = op;
-          k.denseForward(op.output, op.input, this.params + node.weight * 4, node.bias < 0 ? 0 : this.params + node.bias * 4,
-            rows, node.inDim, node.outDim, op.relu);
+          const weight = this.params + node.weight * 4;
+          const bias = node.bias < 0 ? 0 : this.params + node.bias * 4;
+          if (this.sparse && op.input === this.x) {
+            const { start, index, values } = this.csr;
+            k.denseForwardSparse(op.output, start * 4, index * 4, values * 4, weight, bias, rows, node.outDim, op.relu);
+          } else {
+            k.denseForward(op.output, op.input, weight, bias, rows, node.inDim, node.outDim, op.relu);
+          }
           break;
         }
         case 'relu':

@@ -18,6 +18,7 @@ export class Arena {
   private buffer: ArrayBuffer | undefined;
   private f32View = new Float32Array(0);
   private f64View = new Float64Array(0);
+  private i32View = new Int32Array(0);
   private u8View = new Uint8Array(0);
 
   constructor(kernels: Kernels) {
@@ -66,6 +67,12 @@ export class Arena {
     return this.f64View;
   }
 
+  /** The whole memory as i32; index with address / 4. */
+  get i32(): Int32Array {
+    this.refresh();
+    return this.i32View;
+  }
+
   /** The whole memory as bytes. */
   get u8(): Uint8Array {
     this.refresh();
@@ -87,6 +94,7 @@ export class Arena {
     this.buffer = this.memory.buffer;
     this.f32View = new Float32Array(this.buffer);
     this.f64View = new Float64Array(this.buffer);
+    this.i32View = new Int32Array(this.buffer);
     this.u8View = new Uint8Array(this.buffer);
   }
 }

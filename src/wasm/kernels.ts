@@ -19,6 +19,9 @@ export interface Kernels {
   denseForwardReference(out: number, inp: number, weight: number, bias: number, batch: number, inDim: number, outDim: number, relu: boolean): void;
   denseBackward(dinp: number, dweight: number, dbias: number, dout: number, inp: number, weight: number, batch: number, inDim: number, outDim: number): void;
   denseBackwardReference(dinp: number, dweight: number, dbias: number, dout: number, inp: number, weight: number, batch: number, inDim: number, outDim: number): void;
+  denseBackwardBias(dbias: number, dout: number, batch: number, outDim: number): void;
+  denseForwardSparse(out: number, rowStart: number, columns: number, values: number, weight: number, bias: number, batch: number, outDim: number, relu: boolean): void;
+  denseWeightGradientSparse(dweight: number, columnStart: number, rows: number, values: number, dout: number, inDim: number, outDim: number): void;
   reluForward(out: number, inp: number, count: number): void;
   reluForwardReference(out: number, inp: number, count: number): void;
   reluBackward(dinp: number, dout: number, out: number, count: number): void;
