@@ -62,7 +62,7 @@ if (values.json) {
     ['epochs measured', String(ours.length * Number(values.epochs)), reference ? String(reference.epochSeconds.length) : '-'],
     ['test accuracy after the run', m.testAccuracyAfterEpochs.toFixed(4), reference ? result.tfjs.testAccuracyAfterEpochs.toFixed(4) : '-'],
     ['peak RSS (MiB)', m.peakRssMiB.toFixed(0), reference ? result.tfjs.peakRssMiB.toFixed(0) : '-'],
-    ['training step GFLOP/s', m.trainingGflops.toFixed(1), '-'],
+    ['training GFLOP/s (dense-equivalent)', m.trainingGflops.toFixed(1), '-'],
     [`dense forward GFLOP/s (${m.kernelShape})`, m.forwardKernelGflops.toFixed(1), '-'],
     ['dense dW GFLOP/s (same shape)', m.weightGradientKernelGflops.toFixed(1), '-'],
   ];
