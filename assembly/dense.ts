@@ -10,6 +10,7 @@
 // Each tile's accumulator starts from the same value and adds the same products in the same order
 // as the scalar reference below it, so forward and dW are bit-identical to their references;
 // `denseBackwardInput` reduces along rows in four lanes and matches its reference within rounding.
+// For a mostly-zero input (the first layer on MNIST) sparse.ts has faster variants of forward and dW.
 
 import { madd, horizontalSum } from "./simd";
 

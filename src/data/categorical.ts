@@ -1,3 +1,5 @@
+// One-hot encoding of class labels, the targets categorical cross-entropy trains against.
+
 import { InvalidArgumentError, ShapeError } from '../errors.js';
 
 /**

@@ -84,11 +84,13 @@ export async function fitLoop(model: Trainee, x: Inputs, y: Float32Array, option
   requirePositiveInteger('fit', 'batchSize', batchSize);
   requirePositiveInteger('fit', 'epochs', epochs);
   const validation = options.validationData;
+  let validationRows = 0;
   if (validation !== undefined) {
     if (!Array.isArray(validation) || validation.length !== 2) {
       throw new InvalidArgumentError(`fit: validationData must be [x, y], got ${describe(validation)}`);
     }
-    checkTargets(validation[1], countRows(validation[0], topology.inputDim, 'fit', 'validationData x'), topology.outputDim, 'fit', 'validationData y');
+    validationRows = countRows(validation[0], topology.inputDim, 'fit', 'validationData x');
+    checkTargets(validation[1], validationRows, topology.outputDim, 'fit', 'validationData y');
   }
   const callbacks = options.callbacks === undefined ? [] : Array.isArray(options.callbacks) ? options.callbacks : [options.callbacks];
   const notify = async (call: (c: Callbacks) => void | Promise<void>): Promise<void> => {
@@ -96,7 +98,7 @@ export async function fitLoop(model: Trainee, x: Inputs, y: Float32Array, option
   };
 
   const capacity = Math.min(batchSize, rows);
-  const workspace = model.workspace(validation ? Math.max(capacity, Math.min(DEFAULT_INFERENCE_BATCH, validation[1].length / topology.outputDim)) : capacity);
+  const workspace = model.workspace(Math.max(capacity, Math.min(DEFAULT_INFERENCE_BATCH, validationRows)));
   const order = Uint32Array.from({ length: rows }, (_, i) => i);
   const history: History = { epoch: [], history: { loss: [], accuracy: [], valLoss: [], valAccuracy: [], seconds: [] } };
   const batches = Math.ceil(rows / batchSize);
