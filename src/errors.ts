@@ -1,7 +1,17 @@
 // Every error this library throws on purpose is a MnistWasmError with a stable `code`, so callers
 // can branch on the kind of failure and the command line can tell bad input from a bug.
 
-/** Base class of the library's errors; `code` names the kind of failure. */
+/**
+ * Base class of the library's errors; `code` names the kind of failure.
+ *
+ * @example
+ * try {
+ *   await loadMnist({ dir });
+ * } catch (error) {
+ *   if (error instanceof MnistWasmError && error.code === 'DATA_NOT_FOUND') console.error(error.message);
+ *   else throw error;
+ * }
+ */
 export class MnistWasmError extends Error {
   readonly code: string;
 

@@ -40,7 +40,12 @@ export async function parseIdx(bytes: Uint8Array | ArrayBuffer, name = 'IDX data
   return parseIdxBytes(isGzip(input) ? await gunzip(input, name) : input, name);
 }
 
-/** Parses an uncompressed IDX file synchronously; see `parseIdx`. */
+/**
+ * Parses an uncompressed IDX file synchronously; see `parseIdx`.
+ *
+ * @example
+ * const labels = parseIdxBytes(readFileSync('t10k-labels-idx1-ubyte'), 't10k-labels'); // shape [10000]
+ */
 export function parseIdxBytes(bytes: Uint8Array, name = 'IDX data'): IdxArray {
   if (bytes.length < 4) throw new IdxFormatError(`${name}: expected an IDX header of at least 4 bytes, found ${bytes.length} bytes`);
   if (bytes[0] !== 0 || bytes[1] !== 0) {

@@ -18,7 +18,12 @@ export interface Dataset {
 /** Which of the four files a value belongs to. */
 export type MnistPart = 'trainImages' | 'trainLabels' | 'testImages' | 'testLabels';
 
-/** The standard file names; a folder may hold each plain or gzipped (`.gz`). */
+/**
+ * The standard file names; a folder may hold each plain or gzipped (`.gz`).
+ *
+ * @example
+ * const path = join(dir, `${MNIST_FILE_NAMES.trainImages}.gz`);
+ */
 export const MNIST_FILE_NAMES: Record<MnistPart, string> = {
   trainImages: 'train-images-idx3-ubyte',
   trainLabels: 'train-labels-idx1-ubyte',

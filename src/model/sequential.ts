@@ -84,7 +84,12 @@ export class Sequential {
     return this.topology.outputDim;
   }
 
-  /** Number of trainable values. */
+  /**
+   * Number of trainable values. Keras: `model.count_params()`.
+   *
+   * @example
+   * model.countParams(); // 636010 for 784-800-10
+   */
   countParams(): number {
     return this.topology.paramCount;
   }
@@ -160,7 +165,13 @@ export class Sequential {
     return predictLoop(this.inferenceModel(), x, options.batchSize ?? DEFAULT_INFERENCE_BATCH);
   }
 
-  /** Copies of the weights, per dense layer its kernel (inDim × units) then its bias, as Keras orders them. */
+  /**
+   * Copies of the weights, per dense layer its kernel (inDim × units, row-major) then its bias, as Keras
+   * orders them.
+   *
+   * @example
+   * const [kernel1, bias1, kernel2, bias2] = model.getWeights();
+   */
   getWeights(): Float32Array[] {
     const { arena, params } = this.ensureMemory();
     const weights: Float32Array[] = [];
@@ -173,7 +184,12 @@ export class Sequential {
     return weights;
   }
 
-  /** Replaces the weights; takes arrays in `getWeights`'s order and shapes. */
+  /**
+   * Replaces the weights; takes arrays in `getWeights`'s order and shapes.
+   *
+   * @example
+   * other.setWeights(model.getWeights());
+   */
   setWeights(weights: readonly Float32Array[]): void {
     const { arena, params } = this.ensureMemory();
     const slots: Array<[number, number, string]> = [];
