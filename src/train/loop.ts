@@ -85,12 +85,14 @@ export async function fitLoop(model: Trainee, x: Inputs, y: Float32Array, option
   requirePositiveInteger('fit', 'epochs', epochs);
   const validation = options.validationData;
   let validationRows = 0;
+  let validationSparse = false;
   if (validation !== undefined) {
     if (!Array.isArray(validation) || validation.length !== 2) {
       throw new InvalidArgumentError(`fit: validationData must be [x, y], got ${describe(validation)}`);
     }
     validationRows = countRows(validation[0], topology.inputDim, 'fit', 'validationData x');
     checkTargets(validation[1], validationRows, topology.outputDim, 'fit', 'validationData y');
+    validationSparse = isSparse(validation[0], topology.inputDim);
   }
   const callbacks = options.callbacks === undefined ? [] : Array.isArray(options.callbacks) ? options.callbacks : [options.callbacks];
   const notify = async (call: (c: Callbacks) => void | Promise<void>): Promise<void> => {
@@ -132,7 +134,7 @@ export async function fitLoop(model: Trainee, x: Inputs, y: Float32Array, option
     }
     const logs: EpochLogs = { loss: lossSum / rows, accuracy: correct / rows, seconds: 0, learningRate };
     if (validation) {
-      [logs.valLoss, logs.valAccuracy] = evaluateLoop(model, validation[0], validation[1], DEFAULT_INFERENCE_BATCH, 'fit');
+      [logs.valLoss, logs.valAccuracy] = evaluateRows(model, validation[0], validation[1], validationRows, DEFAULT_INFERENCE_BATCH, validationSparse);
     }
     logs.seconds = (performance.now() - started) / 1000;
     history.epoch.push(epoch);
@@ -153,15 +155,21 @@ export async function fitLoop(model: Trainee, x: Inputs, y: Float32Array, option
 
 /** Mean loss and accuracy over all rows, without dropout. */
 export function evaluateLoop(
-  model: Pick<Trainee, 'topology' | 'workspace'>, x: Inputs, y: Float32Array, batchSize: number, where = 'evaluate',
+  model: Pick<Trainee, 'topology' | 'workspace'>, x: Inputs, y: Float32Array, batchSize: number,
 ): [number, number] {
   const { topology } = model;
-  const rows = countRows(x, topology.inputDim, where);
-  checkTargets(y, rows, topology.outputDim, where);
-  requirePositiveInteger(where, 'batchSize', batchSize);
+  const rows = countRows(x, topology.inputDim, 'evaluate');
+  checkTargets(y, rows, topology.outputDim, 'evaluate');
+  requirePositiveInteger('evaluate', 'batchSize', batchSize);
+  return evaluateRows(model, x, y, rows, batchSize, isSparse(x, topology.inputDim));
+}
+
+/** evaluateLoop on arguments already checked, so fit's validation checks its data once, not every epoch. */
+function evaluateRows(
+  model: Pick<Trainee, 'topology' | 'workspace'>, x: Inputs, y: Float32Array, rows: number, batchSize: number, sparse: boolean,
+): [number, number] {
   const workspace = model.workspace(Math.min(batchSize, rows));
   const step = workspace.capacity;
-  const sparse = isSparse(x, topology.inputDim);
   let lossSum = 0;
   let correct = 0;
   for (let from = 0; from < rows; from += step) {
