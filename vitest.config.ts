@@ -19,8 +19,9 @@ const plainSummary: Reporter = {
 
 export default defineConfig({
   resolve: {
-    // Tests import the public API by its package name, exactly as users do.
-    alias: { 'mnist-wasm': fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+    // Tests import the public API by its package name, exactly as users do, and run the built
+    // package (npm test builds it first): the worker threads load dist/threads/worker.js.
+    alias: { 'mnist-wasm': fileURLToPath(new URL('./dist/index.js', import.meta.url)) },
   },
   test: {
     include: ['test/**/*.test.ts'],

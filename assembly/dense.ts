@@ -8,20 +8,24 @@
 // The SIMD kernels keep a 4x8 tile of the result in eight v128 accumulators: with the two weight
 // vectors and a broadcast input that is 11 of the 16 registers V8 has on x86-64, so nothing spills.
 // Each tile's accumulator starts from the same value and adds the same products in the same order
-// as the scalar reference below it, so forward and dW are bit-identical to their references;
-// `denseBackwardInput` reduces along rows in four lanes and matches its reference within rounding.
+// as the scalar reference below it, so every kernel here is bit-identical to its reference (the
+// input gradient's reference sums in four lanes, as the kernel does).
 // For a mostly-zero input (the first layer on MNIST) sparse.ts has faster variants of forward and dW.
 
-import { madd, horizontalSum } from "./simd";
+import { finish, finishScalar, horizontalSum, madd, storeLanes } from "./simd";
 
-/** out (batch, outDim) = inp (batch, inDim) · weight (inDim, outDim) + bias (outDim), then max(0, ·) if relu. */
+/**
+ * out (batch, outDim) = inp (batch, inDim) · weight (inDim, outDim) + bias (outDim), then max(0, ·) if
+ * relu, then inverted dropout if mask (batch, outDim) bytes is given: · mask · scale, as `dropoutApply`.
+ */
 export function denseForward(
-  out: usize, inp: usize, weight: usize, bias: usize,
+  out: usize, inp: usize, weight: usize, bias: usize, mask: usize, scale: f32,
   batch: i32, inDim: i32, outDim: i32, relu: bool,
 ): void {
   const inRow = <usize>inDim << 2;
   const outRow = <usize>outDim << 2;
   const zero = f32x4.splat(0);
+  const keepScale = f32x4.splat(scale);
   let j = 0;
   // Column strips of 8, outermost: the (inDim, 8) strip of W stays in cache while every row block
   // of the batch streams past it.
@@ -49,17 +53,16 @@ export function denseForward(
         a += 4;
         w += outRow;
       }
-      if (relu) {
-        c00 = f32x4.max(c00, zero); c01 = f32x4.max(c01, zero);
-        c10 = f32x4.max(c10, zero); c11 = f32x4.max(c11, zero);
-        c20 = f32x4.max(c20, zero); c21 = f32x4.max(c21, zero);
-        c30 = f32x4.max(c30, zero); c31 = f32x4.max(c31, zero);
-      }
       const o = out + <usize>i * outRow + col;
-      v128.store(o, c00); v128.store(o, c01, 16);
-      v128.store(o + outRow, c10); v128.store(o + outRow, c11, 16);
-      v128.store(o + 2 * outRow, c20); v128.store(o + 2 * outRow, c21, 16);
-      v128.store(o + 3 * outRow, c30); v128.store(o + 3 * outRow, c31, 16);
+      const m = mask ? mask + <usize>i * outDim + j : 0;
+      const mRow = <usize>outDim;
+      v128.store(o, finish(c00, relu, m, keepScale)); v128.store(o, finish(c01, relu, m ? m + 4 : 0, keepScale), 16);
+      v128.store(o + outRow, finish(c10, relu, m ? m + mRow : 0, keepScale));
+      v128.store(o + outRow, finish(c11, relu, m ? m + mRow + 4 : 0, keepScale), 16);
+      v128.store(o + 2 * outRow, finish(c20, relu, m ? m + 2 * mRow : 0, keepScale));
+      v128.store(o + 2 * outRow, finish(c21, relu, m ? m + 2 * mRow + 4 : 0, keepScale), 16);
+      v128.store(o + 3 * outRow, finish(c30, relu, m ? m + 3 * mRow : 0, keepScale));
+      v128.store(o + 3 * outRow, finish(c31, relu, m ? m + 3 * mRow + 4 : 0, keepScale), 16);
     }
     // tail rows, one at a time
     for (; i < batch; i++) {
@@ -73,29 +76,65 @@ export function denseForward(
         a += 4;
         w += outRow;
       }
-      if (relu) {
-        c0 = f32x4.max(c0, zero);
-        c1 = f32x4.max(c1, zero);
-      }
       const o = out + <usize>i * outRow + col;
-      v128.store(o, c0);
-      v128.store(o, c1, 16);
+      const m = mask ? mask + <usize>i * outDim + j : 0;
+      v128.store(o, finish(c0, relu, m, keepScale));
+      v128.store(o, finish(c1, relu, m ? m + 4 : 0, keepScale), 16);
     }
   }
-  // tail columns (fewer than 8)
-  denseForwardColumns(out, inp, weight, bias, batch, inDim, outDim, relu, j, outDim);
+  // tail strips of 4 columns, the last one partial: 4-wide loads that may run up to 3 floats past a
+  // row of W (or past bias), of which only the valid lanes are stored
+  for (; j < outDim; j += 4) {
+    const col = <usize>j << 2;
+    const valid = min(outDim - j, 4);
+    const b = bias ? v128.load(bias + col) : zero;
+    let i = 0;
+    // four rows at a time: four independent chains of additions
+    for (; i + 4 <= batch; i += 4) {
+      let a = inp + <usize>i * inRow;
+      let w = weight + col;
+      let c0 = b, c1 = b, c2 = b, c3 = b;
+      for (let k = 0; k < inDim; k++) {
+        const wk = v128.load(w);
+        c0 = madd(c0, v128.load32_splat(a), wk);
+        c1 = madd(c1, v128.load32_splat(a + inRow), wk);
+        c2 = madd(c2, v128.load32_splat(a + 2 * inRow), wk);
+        c3 = madd(c3, v128.load32_splat(a + 3 * inRow), wk);
+        a += 4;
+        w += outRow;
+      }
+      const o = out + <usize>i * outRow + col;
+      const m = mask ? mask + <usize>i * outDim + j : 0;
+      const mRow = <usize>outDim;
+      storeLanes(o, finish(c0, relu, m, keepScale), valid);
+      storeLanes(o + outRow, finish(c1, relu, m ? m + mRow : 0, keepScale), valid);
+      storeLanes(o + 2 * outRow, finish(c2, relu, m ? m + 2 * mRow : 0, keepScale), valid);
+      storeLanes(o + 3 * outRow, finish(c3, relu, m ? m + 3 * mRow : 0, keepScale), valid);
+    }
+    for (; i < batch; i++) {
+      let a = inp + <usize>i * inRow;
+      let w = weight + col;
+      let c = b;
+      for (let k = 0; k < inDim; k++) {
+        c = madd(c, v128.load32_splat(a), v128.load(w));
+        a += 4;
+        w += outRow;
+      }
+      storeLanes(out + <usize>i * outRow + col, finish(c, relu, mask ? mask + <usize>i * outDim + j : 0, keepScale), valid);
+    }
+  }
 }
 
-/** Scalar reference for `denseForward`; also serves its tail columns. */
+/** Scalar reference for `denseForward`. */
 export function denseForwardReference(
-  out: usize, inp: usize, weight: usize, bias: usize,
+  out: usize, inp: usize, weight: usize, bias: usize, mask: usize, scale: f32,
   batch: i32, inDim: i32, outDim: i32, relu: bool,
 ): void {
-  denseForwardColumns(out, inp, weight, bias, batch, inDim, outDim, relu, 0, outDim);
+  denseForwardColumns(out, inp, weight, bias, mask, scale, batch, inDim, outDim, relu, 0, outDim);
 }
 
 function denseForwardColumns(
-  out: usize, inp: usize, weight: usize, bias: usize,
+  out: usize, inp: usize, weight: usize, bias: usize, mask: usize, scale: f32,
   batch: i32, inDim: i32, outDim: i32, relu: bool, fromColumn: i32, toColumn: i32,
 ): void {
   for (let i = 0; i < batch; i++) {
@@ -104,39 +143,25 @@ function denseForwardColumns(
       for (let k = 0; k < inDim; k++) {
         acc += load<f32>(inp + ((<usize>i * inDim + k) << 2)) * load<f32>(weight + ((<usize>k * outDim + j) << 2));
       }
-      if (relu) acc = max<f32>(acc, 0);
-      store<f32>(out + ((<usize>i * outDim + j) << 2), acc);
+      const m = mask ? mask + <usize>i * outDim + j : 0;
+      store<f32>(out + ((<usize>i * outDim + j) << 2), finishScalar(acc, relu, m, scale));
     }
   }
 }
 
+// Gradients of `denseForward` without its epilogue (apply `dropoutApply` and `reluBackward` to dout
+// first), as three kernels so that threads can split them differently: the input gradient by rows
+// of the batch, the weight gradient by rows of W (input units), the bias gradient not at all.
+
 /**
- * Gradients of `denseForward` without its ReLU (apply `reluBackward` to dout first):
- * dweight (inDim, outDim) = inpᵀ·dout, dbias (outDim) = colsum(dout), dinp (batch, inDim) = dout·Wᵀ.
- * dbias and dinp may be 0 to skip them (no bias; the first layer needs no input gradient).
+ * dweight (inDim, outDim) = inpᵀ (inDim, batch) · dout (batch, outDim), reading inp transposed in place.
+ * inp's rows are `inStride` floats apart, so a caller can ask for rows [i, i + inDim) of dW alone by
+ * passing inp + 4i, dweight + 4i·outDim and the full width as inStride.
  */
-export function denseBackward(
-  dinp: usize, dweight: usize, dbias: usize, dout: usize, inp: usize, weight: usize,
-  batch: i32, inDim: i32, outDim: i32,
+export function denseWeightGradient(
+  dweight: usize, dout: usize, inp: usize, batch: i32, inDim: i32, outDim: i32, inStride: i32,
 ): void {
-  if (dinp) denseBackwardInput(dinp, dout, weight, batch, inDim, outDim);
-  denseBackwardWeight(dweight, dout, inp, batch, inDim, outDim);
-  if (dbias) denseBackwardBias(dbias, dout, batch, outDim);
-}
-
-/** Scalar reference for `denseBackward`. */
-export function denseBackwardReference(
-  dinp: usize, dweight: usize, dbias: usize, dout: usize, inp: usize, weight: usize,
-  batch: i32, inDim: i32, outDim: i32,
-): void {
-  if (dinp) denseBackwardInputRows(dinp, dout, weight, batch, inDim, outDim, 0, 0);
-  denseBackwardWeightColumns(dweight, dout, inp, batch, inDim, outDim, 0, outDim);
-  if (dbias) denseBackwardBiasColumns(dbias, dout, batch, outDim, 0);
-}
-
-/** dweight (inDim, outDim) = inpᵀ (inDim, batch) · dout (batch, outDim), reading inp transposed in place. */
-function denseBackwardWeight(dweight: usize, dout: usize, inp: usize, batch: i32, inDim: i32, outDim: i32): void {
-  const inRow = <usize>inDim << 2;
+  const inRow = <usize>inStride << 2;
   const outRow = <usize>outDim << 2;
   const zero = f32x4.splat(0);
   let j = 0;
@@ -185,18 +210,61 @@ function denseBackwardWeight(dweight: usize, dout: usize, inp: usize, batch: i32
       v128.store(o, c1, 16);
     }
   }
-  // tail columns (fewer than 8)
-  denseBackwardWeightColumns(dweight, dout, inp, batch, inDim, outDim, j, outDim);
+  // tail strips of 4 columns, the last one partial (dout's rows may be over-read by up to 3 floats)
+  for (; j < outDim; j += 4) {
+    const col = <usize>j << 2;
+    const valid = min(outDim - j, 4);
+    let k = 0;
+    // four rows of dW at a time: four independent chains of additions
+    for (; k + 4 <= inDim; k += 4) {
+      let a = inp + (<usize>k << 2);
+      let d = dout + col;
+      let c0 = zero, c1 = zero, c2 = zero, c3 = zero;
+      for (let b = 0; b < batch; b++) {
+        const db = v128.load(d);
+        c0 = madd(c0, v128.load32_splat(a), db);
+        c1 = madd(c1, v128.load32_splat(a, 4), db);
+        c2 = madd(c2, v128.load32_splat(a, 8), db);
+        c3 = madd(c3, v128.load32_splat(a, 12), db);
+        a += inRow;
+        d += outRow;
+      }
+      const o = dweight + <usize>k * outRow + col;
+      storeLanes(o, c0, valid);
+      storeLanes(o + outRow, c1, valid);
+      storeLanes(o + 2 * outRow, c2, valid);
+      storeLanes(o + 3 * outRow, c3, valid);
+    }
+    for (; k < inDim; k++) {
+      let a = inp + (<usize>k << 2);
+      let d = dout + col;
+      let c = zero;
+      for (let b = 0; b < batch; b++) {
+        c = madd(c, v128.load32_splat(a), v128.load(d));
+        a += inRow;
+        d += outRow;
+      }
+      storeLanes(dweight + <usize>k * outRow + col, c, valid);
+    }
+  }
 }
 
-function denseBackwardWeightColumns(
-  dweight: usize, dout: usize, inp: usize, batch: i32, inDim: i32, outDim: i32, fromColumn: i32, toColumn: i32,
+/** Scalar reference for `denseWeightGradient`. */
+export function denseWeightGradientReference(
+  dweight: usize, dout: usize, inp: usize, batch: i32, inDim: i32, outDim: i32, inStride: i32,
+): void {
+  denseWeightGradientColumns(dweight, dout, inp, batch, inDim, outDim, inStride, 0, outDim);
+}
+
+function denseWeightGradientColumns(
+  dweight: usize, dout: usize, inp: usize, batch: i32, inDim: i32, outDim: i32, inStride: i32,
+  fromColumn: i32, toColumn: i32,
 ): void {
   for (let k = 0; k < inDim; k++) {
     for (let j = fromColumn; j < toColumn; j++) {
       let acc: f32 = 0;
       for (let b = 0; b < batch; b++) {
-        acc += load<f32>(inp + ((<usize>b * inDim + k) << 2)) * load<f32>(dout + ((<usize>b * outDim + j) << 2));
+        acc += load<f32>(inp + ((<usize>b * inStride + k) << 2)) * load<f32>(dout + ((<usize>b * outDim + j) << 2));
       }
       store<f32>(dweight + ((<usize>k * outDim + j) << 2), acc);
     }
@@ -204,7 +272,7 @@ function denseBackwardWeightColumns(
 }
 
 /** dbias (outDim) = sum over the batch of dout (batch, outDim). */
-export function denseBackwardBias(dbias: usize, dout: usize, batch: i32, outDim: i32): void {
+export function denseBiasGradient(dbias: usize, dout: usize, batch: i32, outDim: i32): void {
   const outRow = <usize>outDim << 2;
   let j = 0;
   for (; j + 4 <= outDim; j += 4) {
@@ -216,10 +284,15 @@ export function denseBackwardBias(dbias: usize, dout: usize, batch: i32, outDim:
     }
     v128.store(dbias + (<usize>j << 2), acc);
   }
-  denseBackwardBiasColumns(dbias, dout, batch, outDim, j);
+  denseBiasGradientColumns(dbias, dout, batch, outDim, j);
 }
 
-function denseBackwardBiasColumns(dbias: usize, dout: usize, batch: i32, outDim: i32, fromColumn: i32): void {
+/** Scalar reference for `denseBiasGradient`. */
+export function denseBiasGradientReference(dbias: usize, dout: usize, batch: i32, outDim: i32): void {
+  denseBiasGradientColumns(dbias, dout, batch, outDim, 0);
+}
+
+function denseBiasGradientColumns(dbias: usize, dout: usize, batch: i32, outDim: i32, fromColumn: i32): void {
   for (let j = fromColumn; j < outDim; j++) {
     let acc: f32 = 0;
     for (let b = 0; b < batch; b++) acc += load<f32>(dout + ((<usize>b * outDim + j) << 2));
@@ -229,9 +302,10 @@ function denseBackwardBiasColumns(dbias: usize, dout: usize, batch: i32, outDim:
 
 /**
  * dinp (batch, inDim) = dout (batch, outDim) · weightᵀ. Each result is a dot product of a row of dout
- * with a row of W, so the kernel keeps a 2x4 block of them as four-lane partial sums.
+ * with a row of W, so the kernel keeps a 2x4 block of them as four-lane partial sums. Every result is
+ * summed the same way whichever loop phase computes it, so any split of the batch gives the same bits.
  */
-function denseBackwardInput(dinp: usize, dout: usize, weight: usize, batch: i32, inDim: i32, outDim: i32): void {
+export function denseInputGradient(dinp: usize, dout: usize, weight: usize, batch: i32, inDim: i32, outDim: i32): void {
   const outRow = <usize>outDim << 2;
   const vectorEnd = outDim & ~3;
   const zero = f32x4.splat(0);
@@ -272,27 +346,35 @@ function denseBackwardInput(dinp: usize, dout: usize, weight: usize, batch: i32,
     // tail columns of dinp for these two rows
     for (; k < inDim; k++) {
       const w = weight + <usize>k * outRow;
-      store<f32>(dinp + ((<usize>b * inDim + k) << 2), dot(d0, w, outDim));
-      store<f32>(dinp + ((<usize>(b + 1) * inDim + k) << 2), dot(d1, w, outDim));
+      store<f32>(dinp + ((<usize>b * inDim + k) << 2), dotLanes(d0, w, vectorEnd, outDim));
+      store<f32>(dinp + ((<usize>(b + 1) * inDim + k) << 2), dotLanes(d1, w, vectorEnd, outDim));
     }
   }
   // tail row
-  denseBackwardInputRows(dinp, dout, weight, batch, inDim, outDim, b, vectorEnd);
+  denseInputGradientRows(dinp, dout, weight, batch, inDim, outDim, b);
 }
 
-function denseBackwardInputRows(
-  dinp: usize, dout: usize, weight: usize, batch: i32, inDim: i32, outDim: i32, fromRow: i32, vectorEnd: i32,
-): void {
+/** Scalar reference for `denseInputGradient` (four-lane sums, as the kernel adds them). */
+export function denseInputGradientReference(dinp: usize, dout: usize, weight: usize, batch: i32, inDim: i32, outDim: i32): void {
+  denseInputGradientRows(dinp, dout, weight, batch, inDim, outDim, 0);
+}
+
+function denseInputGradientRows(dinp: usize, dout: usize, weight: usize, batch: i32, inDim: i32, outDim: i32, fromRow: i32): void {
   const outRow = <usize>outDim << 2;
+  const vectorEnd = outDim & ~3;
   for (let b = fromRow; b < batch; b++) {
     for (let k = 0; k < inDim; k++) {
-      const d = dout + <usize>b * outRow;
-      const w = weight + <usize>k * outRow;
-      let acc = f32x4.splat(0);
-      for (let j = 0; j < vectorEnd; j += 4) acc = madd(acc, v128.load(d + (<usize>j << 2)), v128.load(w + (<usize>j << 2)));
-      store<f32>(dinp + ((<usize>b * inDim + k) << 2), (vectorEnd ? horizontalSum(acc) : 0) + dotTail(d, w, vectorEnd, outDim));
+      store<f32>(dinp + ((<usize>b * inDim + k) << 2), dotLanes(dout + <usize>b * outRow, weight + <usize>k * outRow, vectorEnd, outDim));
     }
   }
+}
+
+/** x·y over `count` values as the 2x4 block sums them: four lanes up to vectorEnd, then the scalar tail. */
+// @ts-ignore: decorator
+@inline function dotLanes(x: usize, y: usize, vectorEnd: i32, count: i32): f32 {
+  let acc = f32x4.splat(0);
+  for (let j = 0; j < vectorEnd; j += 4) acc = madd(acc, v128.load(x + (<usize>j << 2)), v128.load(y + (<usize>j << 2)));
+  return horizontalSum(acc) + dotTail(x, y, vectorEnd, count);
 }
 
 // @ts-ignore: decorator
@@ -302,7 +384,3 @@ function denseBackwardInputRows(
   return acc;
 }
 
-// @ts-ignore: decorator
-@inline function dot(x: usize, y: usize, count: i32): f32 {
-  return dotTail(x, y, 0, count);
-}

@@ -2,9 +2,11 @@
 // above `heapBase()` and passes their addresses; the kernels themselves never allocate.
 
 export {
-  denseForward, denseForwardReference, denseBackward, denseBackwardReference, denseBackwardBias,
+  denseForward, denseForwardReference, denseInputGradient, denseInputGradientReference,
+  denseWeightGradient, denseWeightGradientReference, denseBiasGradient, denseBiasGradientReference,
 } from "./dense";
-export { denseForwardSparse, denseWeightGradientSparse } from "./sparse";
+export { denseForwardSparse, denseWeightGradientSparse, denseWeightUpdateSparse, transposeSparse } from "./sparse";
+export { gatherRowsU8, gatherRowsF32, gatherSparseU8, gatherSparseF32 } from "./gather";
 export {
   reluForward, reluForwardReference, reluBackward, reluBackwardReference, dropoutApply, dropoutApplyReference,
 } from "./activations";

@@ -4,16 +4,16 @@
 
 /**
  * For each row of logits (batch, classes) against targets (batch, classes), in one pass:
- * dlogits (batch, classes) = (softmax(logits) - targets) * gradScale, the summed loss
- * -Σ targets·log softmax(logits) added to stats[0] (f64) and the number of rows whose largest logit is
- * at the largest target added to stats[1] (f64). Stable: logits are shifted by their row maximum.
+ * dlogits (batch, classes) = (softmax(logits) - targets) * gradScale, and in rowStats (batch, 2) f64
+ * the row's loss -Σ targets·log softmax(logits) and 1 if its largest logit is at its largest target,
+ * else 0. Per row, so that rows can be split between threads and still summed in one order.
+ * Stable: logits are shifted by their row maximum.
  */
 export function softmaxCrossEntropy(
-  dlogits: usize, stats: usize, logits: usize, targets: usize, batch: i32, classes: i32, gradScale: f32,
+  dlogits: usize, rowStats: usize, logits: usize, targets: usize, batch: i32, classes: i32, gradScale: f32,
 ): void {
-  let lossSum: f64 = 0;
-  let correct: f64 = 0;
   for (let i = 0; i < batch; i++) {
+    let loss: f64 = 0;
     const z = logits + ((<usize>i * classes) << 2);
     const t = targets + ((<usize>i * classes) << 2);
     const d = dlogits + ((<usize>i * classes) << 2);
@@ -26,13 +26,13 @@ export function softmaxCrossEntropy(
     for (let c = 0; c < classes; c++) {
       const shifted = <f64>load<f32>(z + (<usize>c << 2)) - top;
       const target = <f64>load<f32>(t + (<usize>c << 2));
-      if (target != 0) lossSum -= target * (shifted - logSum);
+      if (target != 0) loss -= target * (shifted - logSum);
       store<f32>(d + (<usize>c << 2), <f32>((Math.exp(shifted) / sum - target) * <f64>gradScale));
     }
-    if (predicted == expected) correct += 1;
+    const stats = rowStats + (<usize>i << 4);
+    store<f64>(stats, loss);
+    store<f64>(stats, predicted == expected ? 1 : 0, 8);
   }
-  store<f64>(stats, load<f64>(stats) + lossSum);
-  store<f64>(stats, load<f64>(stats, 8) + correct, 8);
 }
 
 /** probabilities (batch, classes) = softmax(logits (batch, classes)), row by row. */

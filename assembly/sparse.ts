@@ -1,25 +1,30 @@
 // Dense layer kernels for a sparse input (most MNIST pixels are 0): the same results as
-// `denseForward` and the weight gradient of `denseBackward`, with the zero inputs skipped.
+// `denseForward` and `denseWeightGradient`, with the zero inputs skipped.
 //
-// The input batch arrives twice, compressed by the caller: by rows (CSR: rowStart (batch + 1) i32,
-// columns and values per nonzero) for the forward pass, and by columns (CSC: columnStart (inDim + 1)
-// i32, rows and values per nonzero) for the weight gradient. Within a row (column) the nonzeros come
-// in increasing column (row) order, so every output adds the same nonzero products in the same order
-// as the dense kernels do; skipping a 0·w term changes nothing but, at most, the sign of a zero. The
+// The input batch arrives compressed by the caller, twice: by rows (CSR) for the forward pass and by
+// columns (CSC) for the weight gradient. A CSR row b is given by rowRange[2b] .. rowRange[2b + 1]
+// (start and end, so that threads can gather their rows into separate parts of one array); a CSC
+// column k by columnStart[k] .. columnStart[k + 1]. Within a row (column) the nonzeros come in
+// increasing column (row) order, so every output adds the same nonzero products in the same order as
+// the dense kernels do; skipping a 0·w term changes nothing but, at most, the sign of a zero. The
 // dense scalar references are therefore the references here too.
 //
 // Each output row is built strip by strip: 32 columns in eight v128 accumulators while the row's
 // nonzeros stream past, then 4-column strips and single columns for the tail.
 
-import { madd } from "./simd";
+import { finish, finishScalar, madd } from "./simd";
 
-/** out (batch, outDim) = X · weight (inDim, outDim) + bias, then max(0, ·) if relu; X given as CSR. */
+/**
+ * out (batch, outDim) = X · weight (inDim, outDim) + bias, X given as CSR, then the epilogue of
+ * `denseForward`: max(0, ·) if relu, then · mask · scale if mask (batch, outDim) bytes is given.
+ */
 export function denseForwardSparse(
-  out: usize, rowStart: usize, columns: usize, values: usize, weight: usize, bias: usize,
+  out: usize, rowRange: usize, columns: usize, values: usize, weight: usize, bias: usize, mask: usize, scale: f32,
   batch: i32, outDim: i32, relu: bool,
 ): void {
   const outRow = <usize>outDim << 2;
   const zero = f32x4.splat(0);
+  const keepScale = f32x4.splat(scale);
   let j = 0;
   // main strips of 32 columns: W's (inDim, 32) panel stays in cache across the batch
   for (; j + 32 <= outDim; j += 32) {
@@ -31,8 +36,9 @@ export function denseForwardSparse(
         c0 = v128.load(b); c1 = v128.load(b, 16); c2 = v128.load(b, 32); c3 = v128.load(b, 48);
         c4 = v128.load(b, 64); c5 = v128.load(b, 80); c6 = v128.load(b, 96); c7 = v128.load(b, 112);
       }
-      const end = load<i32>(rowStart + (<usize>(i + 1) << 2));
-      for (let p = load<i32>(rowStart + (<usize>i << 2)); p < end; p++) {
+      const range = rowRange + (<usize>i << 3);
+      const end = load<i32>(range, 4);
+      for (let p = load<i32>(range); p < end; p++) {
         const x = v128.load32_splat(values + (<usize>p << 2));
         const w = weight + <usize>load<i32>(columns + (<usize>p << 2)) * outRow + col;
         c0 = madd(c0, x, v128.load(w)); c1 = madd(c1, x, v128.load(w, 16));
@@ -40,13 +46,12 @@ export function denseForwardSparse(
         c4 = madd(c4, x, v128.load(w, 64)); c5 = madd(c5, x, v128.load(w, 80));
         c6 = madd(c6, x, v128.load(w, 96)); c7 = madd(c7, x, v128.load(w, 112));
       }
-      if (relu) {
-        c0 = f32x4.max(c0, zero); c1 = f32x4.max(c1, zero); c2 = f32x4.max(c2, zero); c3 = f32x4.max(c3, zero);
-        c4 = f32x4.max(c4, zero); c5 = f32x4.max(c5, zero); c6 = f32x4.max(c6, zero); c7 = f32x4.max(c7, zero);
-      }
       const o = out + <usize>i * outRow + col;
-      v128.store(o, c0); v128.store(o, c1, 16); v128.store(o, c2, 32); v128.store(o, c3, 48);
-      v128.store(o, c4, 64); v128.store(o, c5, 80); v128.store(o, c6, 96); v128.store(o, c7, 112);
+      const m = mask ? mask + <usize>i * outDim + j : 0;
+      v128.store(o, finish(c0, relu, m, keepScale)); v128.store(o, finish(c1, relu, m ? m + 4 : 0, keepScale), 16);
+      v128.store(o, finish(c2, relu, m ? m + 8 : 0, keepScale), 32); v128.store(o, finish(c3, relu, m ? m + 12 : 0, keepScale), 48);
+      v128.store(o, finish(c4, relu, m ? m + 16 : 0, keepScale), 64); v128.store(o, finish(c5, relu, m ? m + 20 : 0, keepScale), 80);
+      v128.store(o, finish(c6, relu, m ? m + 24 : 0, keepScale), 96); v128.store(o, finish(c7, relu, m ? m + 28 : 0, keepScale), 112);
     }
   }
   // tail strips of 4 columns
@@ -54,12 +59,13 @@ export function denseForwardSparse(
     const col = <usize>j << 2;
     for (let i = 0; i < batch; i++) {
       let c = bias ? v128.load(bias + col) : zero;
-      const end = load<i32>(rowStart + (<usize>(i + 1) << 2));
-      for (let p = load<i32>(rowStart + (<usize>i << 2)); p < end; p++) {
+      const range = rowRange + (<usize>i << 3);
+      const end = load<i32>(range, 4);
+      for (let p = load<i32>(range); p < end; p++) {
         const w = weight + <usize>load<i32>(columns + (<usize>p << 2)) * outRow + col;
         c = madd(c, v128.load32_splat(values + (<usize>p << 2)), v128.load(w));
       }
-      v128.store(out + <usize>i * outRow + col, relu ? f32x4.max(c, zero) : c);
+      v128.store(out + <usize>i * outRow + col, finish(c, relu, mask ? mask + <usize>i * outDim + j : 0, keepScale));
     }
   }
   // tail columns
@@ -67,11 +73,12 @@ export function denseForwardSparse(
     const col = <usize>j << 2;
     for (let i = 0; i < batch; i++) {
       let c: f32 = bias ? load<f32>(bias + col) : 0;
-      const end = load<i32>(rowStart + (<usize>(i + 1) << 2));
-      for (let p = load<i32>(rowStart + (<usize>i << 2)); p < end; p++) {
+      const range = rowRange + (<usize>i << 3);
+      const end = load<i32>(range, 4);
+      for (let p = load<i32>(range); p < end; p++) {
         c += load<f32>(values + (<usize>p << 2)) * load<f32>(weight + <usize>load<i32>(columns + (<usize>p << 2)) * outRow + col);
       }
-      store<f32>(out + <usize>i * outRow + col, relu ? max<f32>(c, 0) : c);
+      store<f32>(out + <usize>i * outRow + col, finishScalar(c, relu, mask ? mask + <usize>i * outDim + j : 0, scale));
     }
   }
 }
@@ -79,6 +86,26 @@ export function denseForwardSparse(
 /** dweight (inDim, outDim) = Xᵀ · dout (batch, outDim), with X given as CSC (by input feature). */
 export function denseWeightGradientSparse(
   dweight: usize, columnStart: usize, rows: usize, values: usize, dout: usize, inDim: i32, outDim: i32,
+): void {
+  sparseWeightStep(dweight, 0, columnStart, rows, values, dout, inDim, outDim, false, 0, 0, 0, false);
+}
+
+/**
+ * The weight gradient of `denseWeightGradientSparse` applied at once by SGD, without storing it: per
+ * element exactly `sgdUpdate` (velocity 0) or `sgdMomentumUpdate`, so the bits equal the two-pass
+ * result. weight and velocity are (inDim, outDim).
+ */
+export function denseWeightUpdateSparse(
+  weight: usize, velocity: usize, columnStart: usize, rows: usize, values: usize, dout: usize, inDim: i32, outDim: i32,
+  lr: f32, momentum: f32, weightDecay: f32, nesterov: bool,
+): void {
+  sparseWeightStep(weight, velocity, columnStart, rows, values, dout, inDim, outDim, true, lr, momentum, weightDecay, nesterov);
+}
+
+// @ts-ignore: decorator
+@inline function sparseWeightStep(
+  target: usize, velocity: usize, columnStart: usize, rows: usize, values: usize, dout: usize, inDim: i32, outDim: i32,
+  update: bool, lr: f32, momentum: f32, weightDecay: f32, nesterov: bool,
 ): void {
   const outRow = <usize>outDim << 2;
   const zero = f32x4.splat(0);
@@ -97,9 +124,22 @@ export function denseWeightGradientSparse(
         c4 = madd(c4, x, v128.load(d, 64)); c5 = madd(c5, x, v128.load(d, 80));
         c6 = madd(c6, x, v128.load(d, 96)); c7 = madd(c7, x, v128.load(d, 112));
       }
-      const o = dweight + <usize>k * outRow + col;
-      v128.store(o, c0); v128.store(o, c1, 16); v128.store(o, c2, 32); v128.store(o, c3, 48);
-      v128.store(o, c4, 64); v128.store(o, c5, 80); v128.store(o, c6, 96); v128.store(o, c7, 112);
+      const at = <usize>k * outRow + col;
+      if (update) {
+        const v = velocity ? velocity + at : 0;
+        sgdLanes(target + at, v, c0, lr, momentum, weightDecay, nesterov);
+        sgdLanes(target + at + 16, v ? v + 16 : 0, c1, lr, momentum, weightDecay, nesterov);
+        sgdLanes(target + at + 32, v ? v + 32 : 0, c2, lr, momentum, weightDecay, nesterov);
+        sgdLanes(target + at + 48, v ? v + 48 : 0, c3, lr, momentum, weightDecay, nesterov);
+        sgdLanes(target + at + 64, v ? v + 64 : 0, c4, lr, momentum, weightDecay, nesterov);
+        sgdLanes(target + at + 80, v ? v + 80 : 0, c5, lr, momentum, weightDecay, nesterov);
+        sgdLanes(target + at + 96, v ? v + 96 : 0, c6, lr, momentum, weightDecay, nesterov);
+        sgdLanes(target + at + 112, v ? v + 112 : 0, c7, lr, momentum, weightDecay, nesterov);
+      } else {
+        const o = target + at;
+        v128.store(o, c0); v128.store(o, c1, 16); v128.store(o, c2, 32); v128.store(o, c3, 48);
+        v128.store(o, c4, 64); v128.store(o, c5, 80); v128.store(o, c6, 96); v128.store(o, c7, 112);
+      }
     }
   }
   // tail strips of 4 columns
@@ -112,7 +152,9 @@ export function denseWeightGradientSparse(
         const d = dout + <usize>load<i32>(rows + (<usize>p << 2)) * outRow + col;
         c = madd(c, v128.load32_splat(values + (<usize>p << 2)), v128.load(d));
       }
-      v128.store(dweight + <usize>k * outRow + col, c);
+      const at = <usize>k * outRow + col;
+      if (update) sgdLanes(target + at, velocity ? velocity + at : 0, c, lr, momentum, weightDecay, nesterov);
+      else v128.store(target + at, c);
     }
   }
   // tail columns
@@ -124,7 +166,81 @@ export function denseWeightGradientSparse(
       for (let p = load<i32>(columnStart + (<usize>k << 2)); p < end; p++) {
         c += load<f32>(values + (<usize>p << 2)) * load<f32>(dout + <usize>load<i32>(rows + (<usize>p << 2)) * outRow + col);
       }
-      store<f32>(dweight + <usize>k * outRow + col, c);
+      const at = <usize>k * outRow + col;
+      if (!update) {
+        store<f32>(target + at, c);
+        continue;
+      }
+      // the scalar formulas of sgdUpdate and sgdMomentumUpdate
+      const param = load<f32>(target + at);
+      const g = c + weightDecay * param;
+      let step = g;
+      if (velocity) {
+        const v = g + momentum * load<f32>(velocity + at);
+        store<f32>(velocity + at, v);
+        step = nesterov ? g + momentum * v : v;
+      }
+      store<f32>(target + at, param - lr * step);
     }
   }
+}
+
+/** One SGD step on four weights at `param` with gradient `grad`: the SIMD body of sgd(Momentum)Update. */
+// @ts-ignore: decorator
+@inline function sgdLanes(param: usize, velocity: usize, grad: v128, lr: f32, momentum: f32, weightDecay: f32, nesterov: bool): void {
+  const p = v128.load(param);
+  const g = madd(grad, f32x4.splat(weightDecay), p);
+  let step = g;
+  if (velocity) {
+    const mu = f32x4.splat(momentum);
+    const v = madd(g, mu, v128.load(velocity));
+    v128.store(velocity, v);
+    step = nesterov ? madd(g, mu, v) : v;
+  }
+  v128.store(param, f32x4.sub(p, f32x4.mul(f32x4.splat(lr), step)));
+}
+
+/**
+ * The CSC of columns [fromColumn, toColumn) of a CSR batch of `batch` rows: columnStart gets
+ * toColumn - fromColumn + 1 entries, counted from 0 into rows and values. Rows stay ascending within
+ * each column, which keeps the weight gradient's order of summation.
+ */
+export function transposeSparse(
+  columnStart: usize, rows: usize, values: usize, rowRange: usize, csrColumns: usize, csrValues: usize,
+  batch: i32, fromColumn: i32, toColumn: i32,
+): void {
+  const width = toColumn - fromColumn;
+  // Count per column, shifted by one so the prefix sum leaves each column's start in place.
+  memory.fill(columnStart, 0, (<usize>width + 1) << 2);
+  for (let b = 0; b < batch; b++) {
+    const range = rowRange + (<usize>b << 3);
+    const end = load<i32>(range, 4);
+    for (let p = load<i32>(range); p < end; p++) {
+      const c = load<i32>(csrColumns + (<usize>p << 2)) - fromColumn;
+      if (<u32>c < <u32>width) {
+        const slot = columnStart + (<usize>(c + 1) << 2);
+        store<i32>(slot, load<i32>(slot) + 1);
+      }
+    }
+  }
+  for (let c = 0; c < width; c++) {
+    const slot = columnStart + (<usize>(c + 1) << 2);
+    store<i32>(slot, load<i32>(slot) + load<i32>(slot - 4));
+  }
+  for (let b = 0; b < batch; b++) {
+    const range = rowRange + (<usize>b << 3);
+    const end = load<i32>(range, 4);
+    for (let p = load<i32>(range); p < end; p++) {
+      const c = load<i32>(csrColumns + (<usize>p << 2)) - fromColumn;
+      if (<u32>c >= <u32>width) continue;
+      const slot = columnStart + (<usize>c << 2);
+      const at = load<i32>(slot);
+      store<i32>(slot, at + 1);
+      store<i32>(rows + (<usize>at << 2), b);
+      store<f32>(values + (<usize>at << 2), load<f32>(csrValues + (<usize>p << 2)));
+    }
+  }
+  // The fill above advanced every start to the next column's; shift them back.
+  for (let c = width; c > 0; c--) store<i32>(columnStart + (<usize>c << 2), load<i32>(columnStart + (<usize>(c - 1) << 2)));
+  store<i32>(columnStart, 0);
 }

@@ -80,6 +80,13 @@ export class KernelsUnavailableError extends MnistWasmError {
   }
 }
 
+/** Worker threads could not start, or one failed while running its share of a step. */
+export class ThreadsError extends MnistWasmError {
+  constructor(message: string) {
+    super('THREADS', message);
+  }
+}
+
 /** Formats a value for an error message without dumping whole arrays. */
 export function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);

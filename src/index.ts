@@ -1,6 +1,6 @@
 // The public API: everything a user imports from 'mnist-wasm'. The rest of src/ is free to change.
 
-export { init, type KernelSource } from './wasm/kernels.js';
+export { init, kernelBuild, type InitOptions, type KernelBuild, type KernelSource } from './wasm/kernels.js';
 export { loadMnist, MNIST_FILE_NAMES, type Dataset, type LoadMnistOptions, type MnistPart } from './data/mnist.js';
 export { parseIdx, parseIdxBytes, type IdxArray, type IdxDType } from './data/idx.js';
 export { toCategorical } from './data/categorical.js';
@@ -17,5 +17,5 @@ export type { BatchLogs, Callbacks, EpochLogs, FitOptions, History } from './tra
 export type { Inputs } from './train/batches.js';
 export {
   MnistWasmError, IdxFormatError, DataNotFoundError, ShapeError, InvalidArgumentError, NotCompiledError,
-  TrainingDivergedError, KernelsUnavailableError,
+  TrainingDivergedError, KernelsUnavailableError, ThreadsError,
 } from './errors.js';

@@ -3,14 +3,15 @@
 
 import { describe, expect, it } from 'vitest';
 import { dense, dropout, relu, softmax } from 'mnist-wasm';
-import { resolveTopology } from '../src/model/topology.js';
-import { Random } from '../src/random.js';
-import { Workspace } from '../src/train/workspace.js';
-import { Arena } from '../src/wasm/arena.js';
-import { init, instantiateKernels } from '../src/wasm/kernels.js';
+import { adam } from '../dist/train/optimizers.js';
+import { resolveTopology } from '../dist/model/topology.js';
+import { Random } from '../dist/random.js';
+import { Session } from '../dist/train/session.js';
+import { Arena } from '../dist/wasm/arena.js';
+import { init, instantiateKernels } from '../dist/wasm/kernels.js';
 
 describe('backpropagation', () => {
-  it('matches finite differences for every parameter', async () => {
+  it.each([false, true])('matches finite differences for every parameter (sparse first layer: %s)', async (sparse) => {
     await init();
     const topology = resolveTopology([
       dense(7, { inputDim: 5 }), relu(), dropout(0.3),
@@ -19,9 +20,10 @@ describe('backpropagation', () => {
     ]);
     const rows = 6;
     const arena = new Arena(instantiateKernels());
-    const params = arena.reserve(topology.paramFloats * 4);
-    const grads = arena.reserve(topology.paramFloats * 4);
-    const workspace = new Workspace(arena, topology, params, grads, rows);
+    const bytes = topology.paramFloats * 4;
+    const params = arena.reserve(bytes);
+    const grads = arena.reserve(bytes);
+    const state: [number, number] = [arena.reserve(bytes), arena.reserve(bytes)];
     const random = new Random(42);
     const f32 = arena.f32;
     const used: number[] = [];
@@ -31,17 +33,17 @@ describe('backpropagation', () => {
       if (node.bias >= 0) for (let i = 0; i < node.outDim; i++) used.push(node.bias + i);
     }
     for (const i of used) f32[(params >> 2) + i] = random.nextFloat() - 0.5;
-    for (let i = 0; i < rows * 5; i++) f32[(workspace.x >> 2) + i] = 2 * random.nextFloat() - 1;
-    for (let r = 0; r < rows; r++) f32[(workspace.targets >> 2) + r * 4 + random.nextBelow(4)] = 1;
-    workspace.sampleMasks(random, rows);
+    // Some zeros, so the sparse path has something to skip.
+    const x = Float32Array.from({ length: rows * 5 }, () => (random.nextFloat() < 0.3 ? 0 : 2 * random.nextFloat() - 1));
+    const y = new Float32Array(rows * 4);
+    for (let r = 0; r < rows; r++) y[r * 4 + random.nextBelow(4)] = 1;
+    // Adam keeps the gradient in its region (SGD would fuse it into the update); at a learning rate of 0 it moves nothing.
+    const session = new Session({ arena, topology, regions: { params, grads, state } }, rows, [{ x, y, rows, ordered: true }], adam());
 
-    // The masks stay fixed from here on: every loss below sees the same dropout.
-    const meanLoss = (): number => {
-      workspace.forwardTraining(rows);
-      return workspace.loss(rows).lossSum / rows;
-    };
+    // Every loss below draws its dropout masks from the same key, so all see the same dropout.
+    const meanLoss = (): number => session.trainRows(0, 0, rows, sparse, new Random(7)).lossSum / rows;
     meanLoss();
-    workspace.backwardPass(rows);
+    session.update(0);
     const analytic = f32.slice(grads >> 2, (grads >> 2) + topology.paramFloats);
 
     const h = 1e-3;
@@ -59,6 +61,7 @@ describe('backpropagation', () => {
       const error = Math.abs(numeric - analytic[i]) / (5e-4 + 1e-2 * Math.abs(analytic[i]));
       worst = Math.max(worst, error);
     }
+    session.close();
     expect(used.length).toBe(5 * 7 + 7 + 7 * 6 + 6 + 6 * 4);
     expect(worst).toBeLessThan(1);
     expect(used.some((i) => Math.abs(analytic[i]) > 1e-2)).toBe(true);

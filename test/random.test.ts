@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Random, portableLog } from '../src/random.js';
+import { Random, portableLog } from '../dist/random.js';
 
 describe('Random', () => {
   it('repeats its sequence for a seed and differs between seeds', () => {

@@ -1,20 +1,27 @@
-// The sparse first-layer path against the dense one: the kernels against the dense scalar
-// references, and a whole training step on real MNIST batches. Both add the same nonzero products in
-// the same order, so the results must be identical, bit for bit.
+// The sparse first-layer kernels and the gather kernels against the dense scalar references: both
+// add the same nonzero products in the same order, so the results must be identical, bit for bit.
+// (Whole training runs, sparse against dense, are in threads.test.ts.)
 
 import { describe, expect, it } from 'vitest';
-import { dense, dropout, loadMnist, relu, softmax, toCategorical } from 'mnist-wasm';
-import { resolveTopology } from '../src/model/topology.js';
-import { Random } from '../src/random.js';
-import { gatherSparseRows, isSparse, transposeSparse } from '../src/train/batches.js';
-import { Workspace } from '../src/train/workspace.js';
-import { Arena } from '../src/wasm/arena.js';
-import { instantiateKernels } from '../src/wasm/kernels.js';
-import { freshKernels, uniform } from './support.js';
+import { loadMnist } from 'mnist-wasm';
+import { Random } from '../dist/random.js';
+import { isSparse } from '../dist/train/batches.js';
+import { freshKernels, uniform, type Memory } from './support.js';
 
 const SHAPES: Array<[number, number, number]> = [];
 for (const batch of [1, 3, 17]) for (const inDim of [1, 5, 31]) for (const outDim of [1, 3, 5, 17, 31, 33, 800]) SHAPES.push([batch, inDim, outDim]);
 SHAPES.push([256, 784, 800]);
+
+/** A batch in memory three ways: dense f32 rows, CSR (gathered by the kernel) and CSC of all columns. */
+function compress(m: Memory, x: Float32Array, batch: number, inDim: number) {
+  const inp = m.floats(batch * inDim);
+  m.arena.f32.set(x, inp >> 2);
+  const csr = { range: m.floats(2 * batch), columns: m.floats(x.length + 1), values: m.floats(x.length + 1) };
+  const csc = { start: m.floats(inDim + 1), rows: m.floats(x.length + 1), values: m.floats(x.length + 1) };
+  m.k.gatherSparseF32(csr.range, csr.columns, csr.values, inp, 0, 0, batch, inDim, 0);
+  m.k.transposeSparse(csc.start, csc.rows, csc.values, csr.range, csr.columns, csr.values, batch, 0, inDim);
+  return { inp, csr, csc };
+}
 
 describe('sparse first-layer kernels', () => {
   it.each(SHAPES)('equal the dense references bit for bit for batch %i, %i -> %i', async (batch, inDim, outDim) => {
@@ -23,84 +30,81 @@ describe('sparse first-layer kernels', () => {
     const random = new Random(outDim);
     // About 20% nonzeros, as in MNIST.
     const x = Float32Array.from({ length: batch * inDim }, () => (random.nextFloat() < 0.2 ? random.nextFloat() : 0));
-    const inp = m.floats(batch * inDim);
-    m.arena.f32.set(x, inp >> 2);
+    const { inp, csr, csc } = compress(m, x, batch, inDim);
     const weight = m.floats(inDim * outDim, fill);
     const bias = m.floats(outDim, fill);
     const dout = m.floats(batch * outDim, fill);
-    const csr = { start: m.floats(batch + 1) >> 2, index: m.floats(x.length) >> 2, values: m.floats(x.length) >> 2 };
-    const csc = { start: m.floats(inDim + 1) >> 2, index: m.floats(x.length) >> 2, values: m.floats(x.length) >> 2 };
-    gatherSparseRows(m.arena.i32, m.arena.f32, csr, x, inDim, undefined, 0, batch);
-    transposeSparse(m.arena.i32, m.arena.f32, csr, csc, batch, inDim);
+    const mask = m.bytes(batch * outDim, () => (random.nextFloat() < 0.5 ? 1 : 0));
 
     const fast = m.floats(batch * outDim);
     const slow = m.floats(batch * outDim);
-    for (const [b, reluOn] of [[bias, true], [0, false]] as const) {
-      m.k.denseForwardSparse(fast, csr.start * 4, csr.index * 4, csr.values * 4, weight, b, batch, outDim, reluOn);
-      m.k.denseForwardReference(slow, inp, weight, b, batch, inDim, outDim, reluOn);
+    for (const [b, reluOn, keep] of [[bias, true, 0], [0, false, 0], [bias, true, mask]] as const) {
+      m.k.denseForwardSparse(fast, csr.range, csr.columns, csr.values, weight, b, keep, 2, batch, outDim, reluOn);
+      m.k.denseForwardReference(slow, inp, weight, b, keep, 2, batch, inDim, outDim, reluOn);
       expect(m.read(fast, batch * outDim)).toEqual(m.read(slow, batch * outDim));
     }
     const sparseGradient = m.floats(inDim * outDim, () => NaN);
     const denseGradient = m.floats(inDim * outDim);
-    m.k.denseWeightGradientSparse(sparseGradient, csc.start * 4, csc.index * 4, csc.values * 4, dout, inDim, outDim);
-    m.k.denseBackwardReference(0, denseGradient, 0, dout, inp, weight, batch, inDim, outDim);
+    m.k.denseWeightGradientSparse(sparseGradient, csc.start, csc.rows, csc.values, dout, inDim, outDim);
+    m.k.denseWeightGradientReference(denseGradient, dout, inp, batch, inDim, outDim, inDim);
     expect(m.read(sparseGradient, inDim * outDim)).toEqual(m.read(denseGradient, inDim * outDim));
   });
+
+  it.each([[0, false], [0.9, false], [0.9, true]] as const)(
+    'update W as the gradient and then sgd (momentum %d, nesterov %s) would, bit for bit',
+    async (momentum, nesterov) => {
+      const m = await freshKernels();
+      const [batch, inDim, outDim] = [19, 23, 45];
+      const fill = uniform(3);
+      const random = new Random(4);
+      const x = Float32Array.from({ length: batch * inDim }, () => (random.nextFloat() < 0.3 ? random.nextFloat() : 0));
+      const { csc } = compress(m, x, batch, inDim);
+      const dout = m.floats(batch * outDim, fill);
+      const start = Array.from({ length: inDim * outDim }, fill);
+      const [fused, twoPass] = [m.floats(inDim * outDim), m.floats(inDim * outDim)];
+      const [fusedVelocity, twoPassVelocity] = [m.floats(inDim * outDim), m.floats(inDim * outDim)];
+      const gradient = m.floats(inDim * outDim);
+      for (const at of [fused, twoPass]) m.arena.f32.set(start, at >> 2);
+      for (const at of [fusedVelocity, twoPassVelocity]) m.arena.f32.set(start.map((v) => v / 3), at >> 2);
+      for (let step = 0; step < 2; step++) {
+        m.k.denseWeightUpdateSparse(fused, momentum ? fusedVelocity : 0, csc.start, csc.rows, csc.values, dout, inDim, outDim, 0.1, momentum, 0.01, nesterov);
+        m.k.denseWeightGradientSparse(gradient, csc.start, csc.rows, csc.values, dout, inDim, outDim);
+        if (momentum) m.k.sgdMomentumUpdate(twoPass, gradient, twoPassVelocity, inDim * outDim, 0.1, momentum, 0.01, nesterov);
+        else m.k.sgdUpdate(twoPass, gradient, inDim * outDim, 0.1, 0.01);
+      }
+      expect(m.read(fused, inDim * outDim)).toEqual(m.read(twoPass, inDim * outDim));
+      expect(m.read(fusedVelocity, inDim * outDim)).toEqual(m.read(twoPassVelocity, inDim * outDim));
+      expect(m.read(fused, inDim * outDim)).not.toEqual(Float32Array.from(start));
+    },
+  );
 });
 
 describe('sparse batches', () => {
-  it('transposes rows to columns with rows ascending within each column', async () => {
+  it('are gathered from uint8 rows through the scale table, in the given order, and transposed by column range', async () => {
     const m = await freshKernels();
-    const x = Float32Array.of(0, 1, 2, 3, 0, 0, 0, 4, 5);
-    const csr = { start: m.floats(4) >> 2, index: m.floats(9) >> 2, values: m.floats(9) >> 2 };
-    const csc = { start: m.floats(4) >> 2, index: m.floats(9) >> 2, values: m.floats(9) >> 2 };
-    gatherSparseRows(m.arena.i32, m.arena.f32, csr, x, 3, Uint32Array.of(2, 0, 1), 0, 3);
-    expect([...m.arena.i32.subarray(csr.start, csr.start + 4)]).toEqual([0, 2, 4, 5]);
-    expect([...m.arena.i32.subarray(csr.index, csr.index + 5)]).toEqual([1, 2, 1, 2, 0]);
-    transposeSparse(m.arena.i32, m.arena.f32, csr, csc, 3, 3);
-    expect([...m.arena.i32.subarray(csc.start, csc.start + 4)]).toEqual([0, 1, 3, 5]);
-    expect([...m.arena.i32.subarray(csc.index, csc.index + 5)]).toEqual([2, 0, 1, 0, 1]);
-    expect([...m.arena.f32.subarray(csc.values, csc.values + 5)]).toEqual([3, 4, 1, 5, 2]);
+    const data = m.bytes(9);
+    m.arena.u8.set([0, 1, 2, 3, 0, 0, 0, 4, 255], data);
+    const order = m.floats(3);
+    m.arena.i32.set([2, 0, 1], order >> 2);
+    const table = m.floats(256);
+    m.arena.f32.set(Float32Array.from({ length: 256 }, (_, i) => i / 255), table >> 2);
+    const csr = { range: m.floats(6), columns: m.floats(9), values: m.floats(9) };
+    // Numbered from 2, as a second thread's rows would be.
+    m.k.gatherSparseU8(csr.range, csr.columns, csr.values, data, order, 0, 3, 3, table, 2);
+    expect([...m.arena.i32.subarray(csr.range >> 2, (csr.range >> 2) + 6)]).toEqual([2, 4, 4, 6, 6, 7]);
+    expect([...m.arena.i32.subarray((csr.columns >> 2) + 2, (csr.columns >> 2) + 7)]).toEqual([1, 2, 1, 2, 0]);
+    expect([...m.arena.f32.subarray((csr.values >> 2) + 2, (csr.values >> 2) + 7)]).toEqual([4 / 255, 1, 1 / 255, 2 / 255, 3 / 255].map(Math.fround));
+
+    const csc = { start: m.floats(4), rows: m.floats(9), values: m.floats(9) };
+    m.k.transposeSparse(csc.start, csc.rows, csc.values, csr.range, csr.columns, csr.values, 3, 1, 3);
+    expect([...m.arena.i32.subarray(csc.start >> 2, (csc.start >> 2) + 3)]).toEqual([0, 2, 4]);
+    expect([...m.arena.i32.subarray(csc.rows >> 2, (csc.rows >> 2) + 4)]).toEqual([0, 1, 0, 1]);
+    expect([...m.arena.f32.subarray(csc.values >> 2, (csc.values >> 2) + 4)]).toEqual([4 / 255, 1 / 255, 1, 2 / 255].map(Math.fround));
   });
 
   it('judges MNIST sparse and dense data dense', async () => {
     const { train } = await loadMnist();
     expect(isSparse(train.images, 784)).toBe(true);
     expect(isSparse(Float32Array.from({ length: 7840 }, (_, i) => (i % 3) + 1), 784)).toBe(false);
-  });
-});
-
-describe('a training step on real MNIST', () => {
-  it('gives the same loss, gradients and output whether the batch is loaded sparse or dense', async () => {
-    const { train } = await loadMnist();
-    const y = toCategorical(train.labels.subarray(0, 1000), 10);
-    const topology = resolveTopology([dense(800, { inputDim: 784 }), relu(), dropout(0.5), dense(10), softmax()]);
-    const order = Uint32Array.from({ length: 1000 }, (_, i) => i);
-    new Random(1).shuffle(order);
-
-    const step = (sparse: boolean) => {
-      const arena = new Arena(instantiateKernels());
-      const params = arena.reserve(topology.paramFloats * 4);
-      const grads = arena.reserve(topology.paramFloats * 4);
-      const random = new Random(5);
-      for (let i = 0; i < topology.paramFloats; i++) arena.f32[(params >> 2) + i] = 0.1 * (random.nextFloat() - 0.5);
-      const workspace = new Workspace(arena, topology, params, grads, 256);
-      const results = [];
-      for (const from of [0, 256]) {
-        workspace.loadBatch(train.images, y, order, from, 256, sparse);
-        workspace.sampleMasks(random, 256);
-        workspace.forwardTraining(256);
-        const loss = workspace.loss(256);
-        workspace.backwardPass(256);
-        results.push(loss, arena.f32.slice(grads >> 2, (grads >> 2) + topology.paramFloats));
-      }
-      workspace.loadBatch(train.images, undefined, undefined, 0, 100, sparse);
-      workspace.forwardInference(100);
-      results.push(arena.f32.slice(workspace.output >> 2, (workspace.output >> 2) + 1000));
-      return results;
-    };
-    const sparse = step(true);
-    expect(sparse).toEqual(step(false));
-    expect((sparse[0] as { lossSum: number }).lossSum).toBeGreaterThan(0);
   });
 });

@@ -1,8 +1,8 @@
 // Shared by the tests: a fresh kernel instance with a bump allocator, and seeded test data.
 
-import { Random } from '../src/random.js';
-import { Arena } from '../src/wasm/arena.js';
-import { init, instantiateKernels, type Kernels } from '../src/wasm/kernels.js';
+import { Random } from '../dist/random.js';
+import { Arena } from '../dist/wasm/arena.js';
+import { init, instantiateKernels, type Kernels } from '../dist/wasm/kernels.js';
 
 export interface Memory {
   k: Kernels;
@@ -39,13 +39,6 @@ export async function freshKernels(): Promise<Memory> {
 export function uniform(seed: number): () => number {
   const random = new Random(seed);
   return () => 2 * random.nextFloat() - 1;
-}
-
-/** Largest |a - b| relative to max(1, |b|). */
-export function maxRelativeError(a: Float32Array, b: Float32Array): number {
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i])));
-  return worst;
 }
 
 const MNIST_NAMES = {

@@ -1,5 +1,5 @@
-// Sequential: a stack of layers over one arena. The model owns the memory layout (parameters, their
-// gradients, the optimizer's state, the scratch workspace); what a fit does with it is in train/.
+// Sequential: a stack of layers over one arena. The model owns the long-lived memory (parameters,
+// their gradients, the optimizer's state); each fit, evaluate or predict leases the rest (train/).
 
 import { InvalidArgumentError, NotCompiledError, ShapeError, describe } from '../errors.js';
 import { Random, randomSeed } from '../random.js';
@@ -10,7 +10,7 @@ import {
   DEFAULT_INFERENCE_BATCH, evaluateLoop, fitLoop, predictLoop, type FitOptions, type History, type Trainee,
 } from '../train/loop.js';
 import { OptimizerRuntime, toOptimizerConfig, type OptimizerConfig } from '../train/optimizers.js';
-import { Workspace } from '../train/workspace.js';
+import type { SessionModel } from '../train/session.js';
 import { initialize } from './initializers.js';
 import type { Layer } from './layers.js';
 import { formatSummary } from './summary.js';
@@ -64,7 +64,6 @@ export class Sequential {
   private training: TrainingMemory | undefined;
   private optimizerConfig: OptimizerConfig | undefined;
   private optimizer: OptimizerRuntime | undefined;
-  private cachedWorkspace: Workspace | undefined;
 
   constructor(layers: readonly Layer[], options: SequentialOptions = {}) {
     if (!Array.isArray(layers)) throw new InvalidArgumentError(`Sequential: expected an array of layers, got ${describe(layers)}`);
@@ -233,20 +232,17 @@ export class Sequential {
       this.training = { grads: arena.reserve(bytes), state: [arena.reserve(bytes), arena.reserve(bytes)] };
     }
     const { grads, state } = this.training;
-    this.optimizer ??= new OptimizerRuntime(this.optimizerConfig!, arena, params, grads, this.topology.paramFloats, state);
-    return { arena, topology: this.topology, optimizer: this.optimizer, workspace: (capacity) => this.workspace(capacity) };
+    if (!this.optimizer) {
+      this.optimizer = new OptimizerRuntime(this.optimizerConfig!);
+      // A fresh optimizer starts from zero moments.
+      const f32 = arena.f32;
+      for (const region of state) f32.fill(0, region >> 2, (region >> 2) + this.topology.paramFloats);
+    }
+    return { arena, topology: this.topology, regions: { params, grads, state }, optimizer: this.optimizer };
   }
 
-  private inferenceModel(): Pick<Trainee, 'arena' | 'topology' | 'workspace'> {
-    return { arena: this.memory!.arena, topology: this.topology, workspace: (capacity) => this.workspace(capacity) };
-  }
-
-  private workspace(capacity: number): Workspace {
+  private inferenceModel(): SessionModel {
     const { arena, params } = this.memory!;
-    const current = this.cachedWorkspace;
-    if (current && current.version === arena.version && current.capacity >= capacity) return current;
-    const grads = this.training?.grads ?? 0;
-    this.cachedWorkspace = new Workspace(arena, this.topology, params, grads, Math.max(capacity, current?.capacity ?? 0));
-    return this.cachedWorkspace;
+    return { arena, topology: this.topology, regions: { params, grads: 0, state: [0, 0] } };
   }
 }

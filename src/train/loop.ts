@@ -3,11 +3,10 @@
 
 import { InvalidArgumentError, TrainingDivergedError, describe, requirePositiveInteger } from '../errors.js';
 import type { Random } from '../random.js';
-import type { Topology } from '../model/topology.js';
-import type { Arena } from '../wasm/arena.js';
+import { defaultThreads } from '../threads/pool.js';
 import { checkTargets, countRows, isSparse, type Inputs } from './batches.js';
 import type { OptimizerRuntime } from './optimizers.js';
-import type { Workspace } from './workspace.js';
+import { Session, type DataSpec, type SessionModel } from './session.js';
 
 /** What a callback sees after each batch. */
 export interface BatchLogs {
@@ -47,9 +46,19 @@ export interface FitOptions {
   validationData?: [Inputs, Float32Array];
   /**
    * Seeds shuffling and dropout, and the initial weights if the model has none yet: the same seed
-   * gives bit-identical results. Random by default.
+   * gives bit-identical results, whatever the number of threads. Random by default.
    */
   seed?: number;
+  /**
+   * Threads to train on: by default every core in Node, Deno and Bun, and in browsers when the page is
+   * cross-origin isolated (`crossOriginIsolated`); otherwise 1. Results do not depend on it.
+   */
+  threads?: number;
+  /**
+   * Whether the first layer skips the zeros of its input (sparse kernels): by default when at most half
+   * of the inputs are nonzero, as with MNIST. Results do not depend on it, only speed.
+   */
+  sparseInput?: boolean;
   callbacks?: Callbacks | Callbacks[];
 }
 
@@ -66,11 +75,8 @@ export interface History {
 }
 
 /** What the loop needs of a model. */
-export interface Trainee {
-  arena: Arena;
-  topology: Topology;
+export interface Trainee extends SessionModel {
   optimizer: OptimizerRuntime;
-  workspace(capacity: number): Workspace;
 }
 
 export const DEFAULT_INFERENCE_BATCH = 500;
@@ -83,122 +89,104 @@ export async function fitLoop(model: Trainee, x: Inputs, y: Float32Array, option
   const epochs = options.epochs ?? 1;
   requirePositiveInteger('fit', 'batchSize', batchSize);
   requirePositiveInteger('fit', 'epochs', epochs);
+  const threads = options.threads ?? (await defaultThreads());
+  requirePositiveInteger('fit', 'threads', threads);
+  if (options.sparseInput !== undefined && typeof options.sparseInput !== 'boolean') {
+    throw new InvalidArgumentError(`fit: sparseInput must be true or false, got ${describe(options.sparseInput)}`);
+  }
   const validation = options.validationData;
-  let validationRows = 0;
+  const data: DataSpec[] = [{ x, y, rows, ordered: true }];
   let validationSparse = false;
   if (validation !== undefined) {
     if (!Array.isArray(validation) || validation.length !== 2) {
       throw new InvalidArgumentError(`fit: validationData must be [x, y], got ${describe(validation)}`);
     }
-    validationRows = countRows(validation[0], topology.inputDim, 'fit', 'validationData x');
+    const validationRows = countRows(validation[0], topology.inputDim, 'fit', 'validationData x');
     checkTargets(validation[1], validationRows, topology.outputDim, 'fit', 'validationData y');
-    validationSparse = isSparse(validation[0], topology.inputDim);
+    validationSparse = options.sparseInput ?? isSparse(validation[0], topology.inputDim);
+    data.push({ x: validation[0], y: validation[1], rows: validationRows });
   }
   const callbacks = options.callbacks === undefined ? [] : Array.isArray(options.callbacks) ? options.callbacks : [options.callbacks];
   const notify = async (call: (c: Callbacks) => void | Promise<void>): Promise<void> => {
     for (const callback of callbacks) await call(callback);
   };
 
-  const capacity = Math.min(batchSize, rows);
-  const workspace = model.workspace(Math.max(capacity, Math.min(DEFAULT_INFERENCE_BATCH, validationRows)));
-  const order = Uint32Array.from({ length: rows }, (_, i) => i);
-  const history: History = { epoch: [], history: { loss: [], accuracy: [], valLoss: [], valAccuracy: [], seconds: [] } };
-  const batches = Math.ceil(rows / batchSize);
-  const sparse = isSparse(x, topology.inputDim);
+  const capacity = Math.max(Math.min(batchSize, rows), Math.min(DEFAULT_INFERENCE_BATCH, data[1]?.rows ?? 0));
+  const session = new Session(model, capacity, data, optimizer.config);
+  try {
+    await session.startThreads(threads);
+    const history: History = { epoch: [], history: { loss: [], accuracy: [], valLoss: [], valAccuracy: [], seconds: [] } };
+    const batches = Math.ceil(rows / batchSize);
+    const sparse = options.sparseInput ?? isSparse(x, topology.inputDim);
 
-  await notify((c) => c.onTrainBegin?.());
-  for (let epoch = 0; epoch < epochs; epoch++) {
-    await notify((c) => c.onEpochBegin?.(epoch));
-    const started = performance.now();
-    const learningRate = optimizer.learningRate;
-    if (options.shuffle ?? true) random.shuffle(order);
-    let lossSum = 0;
-    let correct = 0;
-    for (let batch = 0; batch < batches; batch++) {
-      const from = batch * batchSize;
-      const size = Math.min(batchSize, rows - from);
-      workspace.loadBatch(x, y, order, from, size, sparse);
-      workspace.sampleMasks(random, size);
-      workspace.forwardTraining(size);
-      const result = workspace.loss(size);
-      // Checked before the update, so the weights stay those of the last finite step.
-      if (!Number.isFinite(result.lossSum)) throw new TrainingDivergedError(epoch, batch, result.lossSum / size);
-      workspace.backwardPass(size);
-      optimizer.step();
-      lossSum += result.lossSum;
-      correct += result.correct;
-      if (callbacks.length > 0) {
-        const logs = { batch, size, loss: result.lossSum / size, accuracy: result.correct / size };
-        await notify((c) => c.onBatchEnd?.(batch, logs));
+    await notify((c) => c.onTrainBegin?.());
+    for (let epoch = 0; epoch < epochs; epoch++) {
+      await notify((c) => c.onEpochBegin?.(epoch));
+      const started = performance.now();
+      const learningRate = optimizer.learningRate;
+      if (options.shuffle ?? true) session.shuffle(0, random);
+      let lossSum = 0;
+      let correct = 0;
+      for (let batch = 0; batch < batches; batch++) {
+        const from = batch * batchSize;
+        const size = Math.min(batchSize, rows - from);
+        const result = session.trainRows(0, from, size, sparse, random);
+        // Checked before the update, so the weights stay those of the last finite step.
+        if (!Number.isFinite(result.lossSum)) throw new TrainingDivergedError(epoch, batch, result.lossSum / size);
+        const { lr, correction1, correction2 } = optimizer.nextUpdate();
+        session.update(lr, correction1, correction2);
+        lossSum += result.lossSum;
+        correct += result.correct;
+        if (callbacks.length > 0) {
+          const logs = { batch, size, loss: result.lossSum / size, accuracy: result.correct / size };
+          await notify((c) => c.onBatchEnd?.(batch, logs));
+        }
       }
+      const logs: EpochLogs = { loss: lossSum / rows, accuracy: correct / rows, seconds: 0, learningRate };
+      if (validation) [logs.valLoss, logs.valAccuracy] = session.evaluate(1, validationSparse);
+      logs.seconds = (performance.now() - started) / 1000;
+      history.epoch.push(epoch);
+      history.history.loss.push(logs.loss);
+      history.history.accuracy.push(logs.accuracy);
+      history.history.seconds.push(logs.seconds);
+      if (validation) {
+        history.history.valLoss.push(logs.valLoss!);
+        history.history.valAccuracy.push(logs.valAccuracy!);
+      }
+      await notify((c) => c.onEpochEnd?.(epoch, logs));
+      // Let timers, I/O and rendering run between epochs.
+      await new Promise((resolve) => setTimeout(resolve, 0));
     }
-    const logs: EpochLogs = { loss: lossSum / rows, accuracy: correct / rows, seconds: 0, learningRate };
-    if (validation) {
-      [logs.valLoss, logs.valAccuracy] = evaluateRows(model, validation[0], validation[1], validationRows, DEFAULT_INFERENCE_BATCH, validationSparse);
-    }
-    logs.seconds = (performance.now() - started) / 1000;
-    history.epoch.push(epoch);
-    history.history.loss.push(logs.loss);
-    history.history.accuracy.push(logs.accuracy);
-    history.history.seconds.push(logs.seconds);
-    if (validation) {
-      history.history.valLoss.push(logs.valLoss!);
-      history.history.valAccuracy.push(logs.valAccuracy!);
-    }
-    await notify((c) => c.onEpochEnd?.(epoch, logs));
-    // Let timers, I/O and rendering run between epochs.
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await notify((c) => c.onTrainEnd?.(history));
+    return history;
+  } finally {
+    session.close();
   }
-  await notify((c) => c.onTrainEnd?.(history));
-  return history;
 }
 
 /** Mean loss and accuracy over all rows, without dropout. */
-export function evaluateLoop(
-  model: Pick<Trainee, 'topology' | 'workspace'>, x: Inputs, y: Float32Array, batchSize: number,
-): [number, number] {
+export function evaluateLoop(model: SessionModel, x: Inputs, y: Float32Array, batchSize: number): [number, number] {
   const { topology } = model;
   const rows = countRows(x, topology.inputDim, 'evaluate');
   checkTargets(y, rows, topology.outputDim, 'evaluate');
   requirePositiveInteger('evaluate', 'batchSize', batchSize);
-  return evaluateRows(model, x, y, rows, batchSize, isSparse(x, topology.inputDim));
-}
-
-/** evaluateLoop on arguments already checked, so fit's validation checks its data once, not every epoch. */
-function evaluateRows(
-  model: Pick<Trainee, 'topology' | 'workspace'>, x: Inputs, y: Float32Array, rows: number, batchSize: number, sparse: boolean,
-): [number, number] {
-  const workspace = model.workspace(Math.min(batchSize, rows));
-  const step = workspace.capacity;
-  let lossSum = 0;
-  let correct = 0;
-  for (let from = 0; from < rows; from += step) {
-    const size = Math.min(step, rows - from);
-    workspace.loadBatch(x, y, undefined, from, size, sparse);
-    workspace.forwardInference(size);
-    const result = workspace.inferenceLoss(size);
-    lossSum += result.lossSum;
-    correct += result.correct;
+  const session = new Session(model, Math.min(batchSize, rows), [{ x, y, rows }]);
+  try {
+    return session.evaluate(0, isSparse(x, topology.inputDim));
+  } finally {
+    session.close();
   }
-  return [lossSum / rows, correct / rows];
 }
 
 /** The model's output for every row: (rows, outputDim). */
-export function predictLoop(model: Pick<Trainee, 'arena' | 'topology' | 'workspace'>, x: Inputs, batchSize: number): Float32Array {
-  const { topology, arena } = model;
+export function predictLoop(model: SessionModel, x: Inputs, batchSize: number): Float32Array {
+  const { topology } = model;
   const rows = countRows(x, topology.inputDim, 'predict');
   requirePositiveInteger('predict', 'batchSize', batchSize);
-  const workspace = model.workspace(Math.min(batchSize, rows));
-  const step = workspace.capacity;
-  const width = topology.outputDim;
-  const result = new Float32Array(rows * width);
-  const sparse = isSparse(x, topology.inputDim);
-  for (let from = 0; from < rows; from += step) {
-    const size = Math.min(step, rows - from);
-    workspace.loadBatch(x, undefined, undefined, from, size, sparse);
-    workspace.forwardInference(size);
-    const start = workspace.output >> 2;
-    result.set(arena.f32.subarray(start, start + size * width), from * width);
+  const session = new Session(model, Math.min(batchSize, rows), [{ x, rows }]);
+  try {
+    return session.predict(0, isSparse(x, topology.inputDim));
+  } finally {
+    session.close();
   }
-  return result;
 }

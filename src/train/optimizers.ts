@@ -1,9 +1,8 @@
-// Optimizers as configurations, and the small runtime that turns one into kernel calls over the
-// model's whole parameter region. Hyper-parameters and the schedule live here; the arithmetic lives
-// in assembly/optimizers.ts.
+// Optimizers as configurations, and the small runtime that counts their steps and computes the
+// numbers of each update. Hyper-parameters and the schedule live here; the arithmetic lives in
+// assembly/optimizers.ts, called by train/runner.ts on each thread's share of the parameters.
 
 import { InvalidArgumentError, describe } from '../errors.js';
-import type { Arena } from '../wasm/arena.js';
 
 /** A learning rate that depends on the optimizer step (0 for the first batch). Keras: `LearningRateSchedule`. */
 export type LearningRateSchedule = (step: number) => number;
@@ -112,27 +111,14 @@ export function toOptimizerConfig(optimizer: OptimizerConfig | 'sgd' | 'adam'): 
   throw new InvalidArgumentError(`compile: optimizer must be sgd(…), adam(…), 'sgd' or 'adam', got ${describe(optimizer)}`);
 }
 
-/** Applies one optimizer to a parameter region, given the gradient region of the same layout. */
+/** An optimizer's progress through a fit: its step count, and the numbers each update needs. */
 export class OptimizerRuntime {
   readonly config: OptimizerConfig;
   /** Updates done so far; the schedule's step and Adam's t - 1. */
   iterations = 0;
-  private readonly arena: Arena;
-  private readonly params: number;
-  private readonly grads: number;
-  private readonly count: number;
-  private readonly state: [number, number];
 
-  /** `state` are two regions of `count` floats for the optimizer's moments; they are zeroed here. */
-  constructor(config: OptimizerConfig, arena: Arena, params: number, grads: number, count: number, state: [number, number]) {
+  constructor(config: OptimizerConfig) {
     this.config = config;
-    this.arena = arena;
-    this.params = params;
-    this.grads = grads;
-    this.count = count;
-    this.state = state;
-    arena.f32.fill(0, state[0] >> 2, (state[0] >> 2) + count);
-    arena.f32.fill(0, state[1] >> 2, (state[1] >> 2) + count);
   }
 
   /** The learning rate the next update will use. */
@@ -141,22 +127,14 @@ export class OptimizerRuntime {
     return typeof rate === 'number' ? rate : rate(this.iterations);
   }
 
-  step(): void {
-    const k = this.arena.kernels;
+  /** The learning rate and Adam's bias corrections for the next update, which this counts as done. */
+  nextUpdate(): { lr: number; correction1: number; correction2: number } {
     const config = this.config;
     const lr = this.learningRate;
-    if (config.kind === 'adam') {
-      const t = this.iterations + 1;
-      const correction1 = 1 / (1 - config.beta1 ** t);
-      const correction2 = 1 / (1 - config.beta2 ** t);
-      k.adamUpdate(this.params, this.grads, this.state[0], this.state[1], this.count, lr,
-        config.beta1, config.beta2, config.epsilon, config.weightDecay, correction1, correction2);
-    } else if (config.momentum > 0) {
-      k.sgdMomentumUpdate(this.params, this.grads, this.state[0], this.count, lr, config.momentum, config.weightDecay, config.nesterov);
-    } else {
-      k.sgdUpdate(this.params, this.grads, this.count, lr, config.weightDecay);
-    }
     this.iterations++;
+    if (config.kind !== 'adam') return { lr, correction1: 1, correction2: 1 };
+    const t = this.iterations;
+    return { lr, correction1: 1 / (1 - config.beta1 ** t), correction2: 1 / (1 - config.beta2 ** t) };
   }
 }
 

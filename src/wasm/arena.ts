@@ -1,7 +1,8 @@
 // One model's linear memory, laid out by the TypeScript side. Long-lived regions (parameters,
-// gradients, optimizer state) are reserved from the bottom up and never move; above them sits one
-// scratch region (activations, batches, masks) that is laid out again whenever a bigger batch needs it.
-// Views over the memory are rebuilt only when the memory has grown (growing detaches the old buffer).
+// gradients, optimizer state) are reserved from the bottom up and never move. Above them, each fit,
+// evaluate or predict call leases a region for its data, batches and activations, and returns it when
+// done; leases stack, so a predict inside a fit's callback gets memory above the fit's.
+// Views over the memory are rebuilt only when the memory has grown (growing replaces the buffer).
 
 import type { Kernels } from './kernels.js';
 
@@ -11,10 +12,9 @@ const ALIGN = 64;
 
 export class Arena {
   readonly kernels: Kernels;
-  private readonly memory: WebAssembly.Memory;
+  readonly memory: WebAssembly.Memory;
   private top: number;
-  private scratchBytes = 0;
-  private scratchVersion = 0;
+  private leases: number[] = [];
   private buffer: ArrayBuffer | undefined;
   private f32View = new Float32Array(0);
   private f64View = new Float64Array(0);
@@ -27,32 +27,36 @@ export class Arena {
     this.top = alignUp(kernels.heapBase());
   }
 
-  /** Reserves a long-lived region of `bytes` and returns its address. Discards the scratch layout. */
+  /** Reserves a long-lived region of `bytes` and returns its address; not while a lease is out. */
   reserve(bytes: number): number {
+    if (this.leases.length > 0) throw new Error('Arena.reserve: a call still holds a lease (reserve before fit/evaluate/predict starts)');
     const address = this.top;
     this.top = alignUp(this.top + bytes);
-    this.scratchBytes = 0;
-    this.scratchVersion++;
     this.ensure(this.top);
     return address;
   }
 
-  /**
-   * The scratch region's address, at least `bytes` long. Its contents and layout are only valid while
-   * `scratchVersion` is unchanged.
-   */
-  scratch(bytes: number): number {
-    if (bytes > this.scratchBytes) {
-      this.ensure(this.top + bytes);
-      this.scratchBytes = bytes;
-      this.scratchVersion++;
-    }
-    return this.top;
+  /** The address where the next lease would start. */
+  get leaseStart(): number {
+    return this.leases.length > 0 ? this.leases[this.leases.length - 1] : this.top;
   }
 
-  /** Changes whenever a scratch layout made before is no longer valid. */
-  get version(): number {
-    return this.scratchVersion;
+  /** Leases `bytes` from `leaseStart` until `release` is called; leases are returned last first. */
+  lease(bytes: number): number {
+    const address = this.leaseStart;
+    this.ensure(address + bytes);
+    this.leases.push(alignUp(address + bytes));
+    return address;
+  }
+
+  /** Returns the newest lease. */
+  release(): void {
+    this.leases.pop();
+  }
+
+  /** Whether this memory can be shared with worker threads. */
+  get shared(): boolean {
+    return typeof SharedArrayBuffer !== 'undefined' && this.memory.buffer instanceof SharedArrayBuffer;
   }
 
   /** The whole memory as f32; index with address / 4. */

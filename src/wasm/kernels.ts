@@ -1,4 +1,10 @@
-// Finding, compiling and instantiating the kernels (build/kernels.wasm).
+// Finding, compiling and instantiating the kernels.
+//
+// Four builds of the same AssemblyScript sit in build/: kernels.wasm owns its memory;
+// kernels-threads.wasm imports a shared memory, so that worker threads can run the same kernels on
+// the same arrays; the two -relaxed variants use relaxed SIMD's fused multiply-add (opt-in, see
+// `init`). Where shared memory exists (Node, Deno, Bun, cross-origin isolated pages) the threads
+// build is the default, even for one thread: its results are the same bits.
 //
 // Instantiation goes through @assemblyscript/loader for one concrete reason: its `env.abort` import
 // decodes an AssemblyScript abort's message, file and line from linear memory, so a failing kernel
@@ -15,20 +21,29 @@ import { KernelsUnavailableError } from '../errors.js';
 export interface Kernels {
   readonly memory: WebAssembly.Memory;
   heapBase(): number;
-  denseForward(out: number, inp: number, weight: number, bias: number, batch: number, inDim: number, outDim: number, relu: boolean): void;
-  denseForwardReference(out: number, inp: number, weight: number, bias: number, batch: number, inDim: number, outDim: number, relu: boolean): void;
-  denseBackward(dinp: number, dweight: number, dbias: number, dout: number, inp: number, weight: number, batch: number, inDim: number, outDim: number): void;
-  denseBackwardReference(dinp: number, dweight: number, dbias: number, dout: number, inp: number, weight: number, batch: number, inDim: number, outDim: number): void;
-  denseBackwardBias(dbias: number, dout: number, batch: number, outDim: number): void;
-  denseForwardSparse(out: number, rowStart: number, columns: number, values: number, weight: number, bias: number, batch: number, outDim: number, relu: boolean): void;
+  denseForward(out: number, inp: number, weight: number, bias: number, mask: number, scale: number, batch: number, inDim: number, outDim: number, relu: boolean): void;
+  denseForwardReference(out: number, inp: number, weight: number, bias: number, mask: number, scale: number, batch: number, inDim: number, outDim: number, relu: boolean): void;
+  denseInputGradient(dinp: number, dout: number, weight: number, batch: number, inDim: number, outDim: number): void;
+  denseInputGradientReference(dinp: number, dout: number, weight: number, batch: number, inDim: number, outDim: number): void;
+  denseWeightGradient(dweight: number, dout: number, inp: number, batch: number, inDim: number, outDim: number, inStride: number): void;
+  denseWeightGradientReference(dweight: number, dout: number, inp: number, batch: number, inDim: number, outDim: number, inStride: number): void;
+  denseBiasGradient(dbias: number, dout: number, batch: number, outDim: number): void;
+  denseBiasGradientReference(dbias: number, dout: number, batch: number, outDim: number): void;
+  denseForwardSparse(out: number, rowRange: number, columns: number, values: number, weight: number, bias: number, mask: number, scale: number, batch: number, outDim: number, relu: boolean): void;
   denseWeightGradientSparse(dweight: number, columnStart: number, rows: number, values: number, dout: number, inDim: number, outDim: number): void;
+  denseWeightUpdateSparse(weight: number, velocity: number, columnStart: number, rows: number, values: number, dout: number, inDim: number, outDim: number, lr: number, momentum: number, weightDecay: number, nesterov: boolean): void;
+  transposeSparse(columnStart: number, rows: number, values: number, rowRange: number, csrColumns: number, csrValues: number, batch: number, fromColumn: number, toColumn: number): void;
+  gatherRowsU8(out: number, data: number, order: number, from: number, count: number, width: number, table: number): void;
+  gatherRowsF32(out: number, data: number, order: number, from: number, count: number, width: number): void;
+  gatherSparseU8(rowRange: number, columns: number, values: number, data: number, order: number, from: number, count: number, width: number, table: number, first: number): void;
+  gatherSparseF32(rowRange: number, columns: number, values: number, data: number, order: number, from: number, count: number, width: number, first: number): void;
   reluForward(out: number, inp: number, count: number): void;
   reluForwardReference(out: number, inp: number, count: number): void;
   reluBackward(dinp: number, dout: number, out: number, count: number): void;
   reluBackwardReference(dinp: number, dout: number, out: number, count: number): void;
   dropoutApply(out: number, inp: number, mask: number, count: number, scale: number): void;
   dropoutApplyReference(out: number, inp: number, mask: number, count: number, scale: number): void;
-  softmaxCrossEntropy(dlogits: number, stats: number, logits: number, targets: number, batch: number, classes: number, gradScale: number): void;
+  softmaxCrossEntropy(dlogits: number, rowStats: number, logits: number, targets: number, batch: number, classes: number, gradScale: number): void;
   softmax(probabilities: number, logits: number, batch: number, classes: number): void;
   sgdUpdate(param: number, grad: number, count: number, lr: number, weightDecay: number): void;
   sgdUpdateReference(param: number, grad: number, count: number, lr: number, weightDecay: number): void;
@@ -41,52 +56,144 @@ export interface Kernels {
 /** What `init` accepts: a compiled module, the file's bytes, a fetch Response, or the file's URL. */
 export type KernelSource = WebAssembly.Module | BufferSource | Response | URL | string;
 
-const defaultUrl = new URL('../../build/kernels.wasm', import.meta.url);
-let compiled: WebAssembly.Module | undefined;
-let pending: Promise<WebAssembly.Module> | undefined;
+export interface InitOptions {
+  /**
+   * Use the relaxed-SIMD build, whose multiply-adds become fused (FMA) where the CPU has them: faster,
+   * but the last bits of results then differ from one CPU to another. Off by default; ignored, with
+   * the portable build loaded instead, where the engine lacks relaxed SIMD (Node 20 needs
+   * `--experimental-wasm-relaxed-simd`).
+   */
+  relaxedSimd?: boolean;
+}
+
+/** Which build is loaded. */
+export interface KernelBuild {
+  /** Imports a shared memory, so models can train with worker threads. */
+  threads: boolean;
+  /** Uses relaxed SIMD (FMA). */
+  relaxedSimd: boolean;
+}
+
+/** Pages of 64 KiB a shared memory may grow to: 2 GiB, as declared by the threads build. */
+export const MAXIMUM_PAGES = 32768;
+
+const builds = {
+  plain: new URL('../../build/kernels.wasm', import.meta.url),
+  threads: new URL('../../build/kernels-threads.wasm', import.meta.url),
+  relaxed: new URL('../../build/kernels-relaxed.wasm', import.meta.url),
+  threadsRelaxed: new URL('../../build/kernels-threads-relaxed.wasm', import.meta.url),
+};
+
+interface Compiled {
+  module: WebAssembly.Module;
+  build: KernelBuild;
+}
+
+let compiled: Compiled | undefined;
+let pending: Promise<Compiled> | undefined;
 
 /**
- * Loads the WebAssembly kernels. Node finds the file beside the package by itself, and `fit` and
- * `loadMnist` call this for you; call it yourself where the file is served from elsewhere, or in an
- * edge runtime that imports the module precompiled.
+ * Loads the WebAssembly kernels. Node finds the files beside the package by itself, and `fit` and
+ * `loadMnist` call this for you; call it yourself where the file is served from elsewhere, in an edge
+ * runtime that imports the module precompiled, or to opt in to relaxed SIMD.
  *
  * @example
  * import { init } from 'mnist-wasm';
  * await init(); // or: await init(new URL('/assets/kernels.wasm', location.href))
+ * await init(undefined, { relaxedSimd: true }); // faster, CPU-dependent bits
  */
-export function init(source?: KernelSource): Promise<void> {
-  if (source === undefined && compiled) return Promise.resolve();
-  if (source === undefined && pending) return pending.then(() => undefined);
-  const loading = compile(source ?? defaultUrl).then((module) => (compiled = module));
-  if (source === undefined) pending = loading;
+export function init(source?: KernelSource, options: InitOptions = {}): Promise<void> {
+  const relaxed = options.relaxedSimd === true;
+  if (source === undefined && compiled && compiled.build.relaxedSimd === relaxed) return Promise.resolve();
+  if (source === undefined && !relaxed && pending) return pending.then(() => undefined);
+  const loading = (source === undefined ? compileDefault(relaxed) : compile(source)).then((result) => (compiled = result));
+  if (source === undefined && !relaxed) pending = loading;
   return loading.then(() => undefined);
 }
 
-/** A fresh instance of the kernels with its own memory; `init` must have completed. */
-export function instantiateKernels(): Kernels {
+/**
+ * Which build of the kernels `init` loaded (threads, relaxed SIMD), or undefined before it has.
+ *
+ * @example
+ * await init();
+ * kernelBuild(); // { threads: true, relaxedSimd: false } in Node
+ */
+export function kernelBuild(): KernelBuild | undefined {
+  return compiled && { ...compiled.build };
+}
+
+/** The compiled module, for worker threads to instantiate over the same memory. */
+export function compiledModule(): WebAssembly.Module {
+  return loaded().module;
+}
+
+/**
+ * A fresh instance of the kernels: over `memory` if given (a worker joining a model's memory), else
+ * with a memory of its own, shared for the threads build. `init` must have completed.
+ */
+export function instantiateKernels(memory?: WebAssembly.Memory): Kernels {
+  const { module, build } = loaded();
+  if (!build.threads) return instantiateSync(module, {}).exports as unknown as Kernels;
+  return instantiateShared(module, memory ?? new WebAssembly.Memory({ initial: 1, maximum: MAXIMUM_PAGES, shared: true }));
+}
+
+/** Instantiates a module posted to a worker over the model's memory. */
+export function instantiateShared(module: WebAssembly.Module, memory: WebAssembly.Memory): Kernels {
+  const kernels = instantiateSync(module, { env: { memory } }).exports as unknown as Kernels;
+  return { ...kernels, memory } as Kernels;
+}
+
+function loaded(): Compiled {
   if (!compiled) {
     throw new KernelsUnavailableError('the WebAssembly kernels are not loaded yet: await init() (or fit/loadMnist) first');
   }
-  return instantiateSync(compiled, {}).exports as unknown as Kernels;
+  return compiled;
 }
 
-async function compile(source: KernelSource): Promise<WebAssembly.Module> {
+/** Whether this runtime can share a WebAssembly memory between threads. */
+export function sharedMemorySupported(): boolean {
   try {
-    if (source instanceof WebAssembly.Module) return source;
-    if (source instanceof URL || typeof source === 'string') return await WebAssembly.compile(await readUrl(new URL(source, defaultUrl)));
-    if (isResponse(source)) return await WebAssembly.compile(await source.arrayBuffer());
-    return await WebAssembly.compile(source);
+    return new WebAssembly.Memory({ initial: 0, maximum: 1, shared: true }).buffer instanceof SharedArrayBuffer;
+  } catch {
+    return false;
+  }
+}
+
+async function compileDefault(relaxed: boolean): Promise<Compiled> {
+  const threads = sharedMemorySupported();
+  if (relaxed) {
+    const bytes = await readUrl(threads ? builds.threadsRelaxed : builds.relaxed);
+    if (WebAssembly.validate(bytes)) return describeModule(await compileBytes(bytes), true);
+  }
+  return compile(threads ? builds.threads : builds.plain);
+}
+
+async function compile(source: KernelSource): Promise<Compiled> {
+  if (source instanceof WebAssembly.Module) return describeModule(source, false);
+  if (source instanceof URL || typeof source === 'string') return describeModule(await compileBytes(await readUrl(new URL(source, builds.plain))), false);
+  if (isResponse(source)) return describeModule(await compileBytes(await source.arrayBuffer()), false);
+  return describeModule(await compileBytes(source), false);
+}
+
+async function compileBytes(bytes: BufferSource): Promise<WebAssembly.Module> {
+  try {
+    return await WebAssembly.compile(bytes);
   } catch (error) {
-    if (error instanceof KernelsUnavailableError) throw error;
     throw new KernelsUnavailableError(`could not compile the WebAssembly kernels: ${(error as Error).message}`);
   }
+}
+
+/** A module that imports its memory is a threads build. */
+function describeModule(module: WebAssembly.Module, relaxedSimd: boolean): Compiled {
+  const threads = WebAssembly.Module.imports(module).some((entry) => entry.kind === 'memory');
+  return { module, build: { threads, relaxedSimd } };
 }
 
 function isResponse(source: KernelSource): source is Response {
   return typeof Response !== 'undefined' && source instanceof Response;
 }
 
-async function readUrl(url: URL): Promise<BufferSource> {
+async function readUrl(url: URL): Promise<Uint8Array<ArrayBuffer>> {
   if (url.protocol === 'file:') {
     const { readFile } = await import('node:fs/promises');
     try {
@@ -99,5 +206,5 @@ async function readUrl(url: URL): Promise<BufferSource> {
   }
   const response = await fetch(url);
   if (!response.ok) throw new KernelsUnavailableError(`could not fetch the WebAssembly kernels from ${url.href}: HTTP ${response.status}`);
-  return response.arrayBuffer();
+  return new Uint8Array(await response.arrayBuffer());
 }

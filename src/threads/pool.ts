@@ -1,0 +1,146 @@
+// A pool of worker threads over one model's shared memory, for the duration of one fit (or one
+// evaluate/predict that asks for threads). Node uses worker_threads, browsers and Deno Web Workers;
+// either way each worker instantiates the already compiled module over the same memory and then
+// waits on the control block, so a phase costs two atomic operations, not a message.
+//
+// Workers spin for a short while before they sleep (Atomics.wait): between the two phases of a step
+// the main thread only sums the loss, and waking a sleeping thread costs tens of microseconds.
+
+import { ThreadsError } from '../errors.js';
+import { FAILED, GENERATION, PENDING, PHASE, failureMessage } from '../train/control.js';
+import type { Plan } from '../train/plan.js';
+
+/** What a worker receives once, at start. */
+export interface WorkerStart {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  plan: Plan;
+  index: number;
+}
+
+/** A started worker, whichever kind. */
+interface WorkerHandle {
+  post(message: WorkerStart): void;
+  onMessage(listener: (message: unknown) => void): void;
+  onError(listener: (error: Error) => void): void;
+  /** Lets a Node process exit while the worker sleeps. */
+  unref(): void;
+  terminate(): void;
+}
+
+const MAIN_SPINS = 1 << 22;
+
+export class WorkerPool {
+  /** Threads including the main thread. */
+  readonly threads: number;
+  private readonly workers: WorkerHandle[];
+  private readonly control: Int32Array;
+  private readonly base: number;
+  private canBlock = true;
+
+  private constructor(workers: WorkerHandle[], memory: WebAssembly.Memory, control: number) {
+    this.workers = workers;
+    this.threads = workers.length + 1;
+    this.control = new Int32Array(memory.buffer);
+    this.base = control >> 2;
+  }
+
+  /** Starts `threads - 1` workers on `plan` and waits until each is ready. */
+  static async start(threads: number, module: WebAssembly.Module, memory: WebAssembly.Memory, plan: Plan): Promise<WorkerPool> {
+    const workers: WorkerHandle[] = [];
+    try {
+      for (let index = 1; index < threads; index++) workers.push(await spawn());
+      await Promise.all(workers.map((worker, i) => new Promise<void>((resolve, reject) => {
+        worker.onMessage((message) => (message === 'ready' ? resolve() : reject(new ThreadsError(`worker ${i + 1}: ${String(message)}`))));
+        worker.onError((error) => reject(new ThreadsError(`worker ${i + 1} failed to start: ${error.message}`)));
+        worker.post({ module, memory, plan, index: i + 1 });
+      })));
+    } catch (error) {
+      for (const worker of workers) worker.terminate();
+      throw error;
+    }
+    for (const worker of workers) worker.unref();
+    return new WorkerPool(workers, memory, plan.control);
+  }
+
+  /** Runs `phase`: wakes the workers, runs `own` (the main thread's share), waits for all. */
+  run(phase: number, own: () => void): void {
+    const c = this.control;
+    const base = this.base;
+    c[base + PHASE] = phase;
+    Atomics.store(c, base + PENDING, this.workers.length);
+    Atomics.add(c, base + GENERATION, 1);
+    Atomics.notify(c, base + GENERATION);
+    let failure: unknown;
+    try {
+      own();
+    } catch (error) {
+      failure = error;
+    }
+    this.waitForWorkers();
+    if (failure !== undefined) throw failure;
+    if (Atomics.load(c, base + FAILED)) {
+      c[base + FAILED] = 0;
+      throw new ThreadsError(`a worker thread failed: ${failureMessage(c, base)}`);
+    }
+  }
+
+  /** Stops every worker. */
+  close(): void {
+    for (const worker of this.workers) worker.terminate();
+  }
+
+  private waitForWorkers(): void {
+    const c = this.control;
+    const at = this.base + PENDING;
+    for (let spins = 0; spins < MAIN_SPINS; spins++) if (Atomics.load(c, at) === 0) return;
+    for (;;) {
+      const pending = Atomics.load(c, at);
+      if (pending === 0) return;
+      if (!this.canBlock) continue;
+      try {
+        Atomics.wait(c, at, pending, 100);
+      } catch {
+        // A browser's main thread may not block; it spins instead.
+        this.canBlock = false;
+      }
+    }
+  }
+}
+
+/** Threads to use by default: every core in Node (and Deno, Bun); in a browser, every core if the page is cross-origin isolated. */
+export async function defaultThreads(): Promise<number> {
+  const scope = globalThis as { crossOriginIsolated?: boolean; navigator?: { hardwareConcurrency?: number }; process?: { versions?: { node?: string } } };
+  if (scope.process?.versions?.node) {
+    const os = await import('node:os');
+    return os.availableParallelism?.() ?? os.cpus().length;
+  }
+  if (scope.crossOriginIsolated) return scope.navigator?.hardwareConcurrency ?? 1;
+  return 1;
+}
+
+async function spawn(): Promise<WorkerHandle> {
+  const url = new URL('./worker.js', import.meta.url);
+  const scope = globalThis as { process?: { versions?: { node?: string } }; window?: unknown };
+  if (scope.process?.versions?.node && scope.window === undefined) {
+    const { Worker } = await import('node:worker_threads');
+    // Workers inherit Node's flags (say, --experimental-wasm-relaxed-simd), except those only for -e.
+    const execArgv = process.execArgv.filter((flag) => !flag.startsWith('--input-type'));
+    const worker = new Worker(url, { execArgv });
+    return {
+      post: (message) => worker.postMessage(message),
+      onMessage: (listener) => worker.on('message', listener),
+      onError: (listener) => worker.on('error', listener),
+      unref: () => worker.unref(),
+      terminate: () => void worker.terminate(),
+    };
+  }
+  const worker = new Worker(url, { type: 'module' });
+  return {
+    post: (message) => worker.postMessage(message),
+    onMessage: (listener) => worker.addEventListener('message', (event) => listener(event.data)),
+    onError: (listener) => worker.addEventListener('error', (event) => listener(new Error(event.message))),
+    unref: () => undefined,
+    terminate: () => worker.terminate(),
+  };
+}

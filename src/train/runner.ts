@@ -1,0 +1,194 @@
+// One thread's share of a phase of a plan: the same code runs on the main thread (thread 0) and in
+// every worker, over the same shared memory, reading the phase's arguments from the control block.
+//
+// How the work splits keeps every float's order of summation, so any number of threads gives the
+// same bits as one:
+// - by rows of the batch for everything that is per row: the gather, the dropout masks, every layer's
+//   forward pass, the loss and the input gradients (each row's dot products do not depend on other rows);
+// - by input units (rows of W) for each dense layer's weight gradient and update: dW[i, :] sums over
+//   the batch for one i, and the thread that computes it also owns W[i, :] and its optimizer state,
+//   so nothing needs reducing. Thread 0 also takes the small bias gradients.
+
+import type { Kernels } from '../wasm/kernels.js';
+import {
+  CORRECTION1, CORRECTION2, DATA, DATA_F32, DATA_KIND, FROM, KEY0, KEY1, LEARNING_RATE, ORDER, Phase, ROWS, SPARSE,
+  SPLITS, TARGET_DATA, THREADS, share,
+} from './control.js';
+import { drawMaskRow } from './masks.js';
+import type { ForwardOp, Plan } from './plan.js';
+
+export class Runner {
+  private readonly k: Kernels;
+  private readonly plan: Plan;
+  private readonly memory: WebAssembly.Memory;
+  private buffer: ArrayBufferLike | undefined;
+  private i32 = new Int32Array(0);
+  private f64 = new Float64Array(0);
+  private u8 = new Uint8Array(0);
+
+  constructor(kernels: Kernels, plan: Plan) {
+    this.k = kernels;
+    this.plan = plan;
+    this.memory = kernels.memory;
+  }
+
+  /** Runs thread `thread`'s share of `phase`, with the arguments in the control block. */
+  run(phase: number, thread: number): void {
+    this.refresh();
+    const c = this.plan.control >> 2;
+    const threads = this.i32[c + THREADS];
+    const rows = this.i32[c + ROWS];
+    if (phase === Phase.Update) {
+      this.update(thread, threads, rows);
+      return;
+    }
+    const [from, to] = share(rows, threads, thread);
+    if (from === to) return;
+    if (phase === Phase.TrainRows) this.trainRows(from, to - from, rows);
+    else this.inferRows(from, to - from);
+  }
+
+  private trainRows(first: number, count: number, batchRows: number): void {
+    const { plan, k } = this;
+    const c = plan.control >> 2;
+    this.gather(first, count);
+    const key0 = this.i32[c + KEY0];
+    const key1 = this.i32[c + KEY1];
+    plan.masks.forEach((spec, layer) => {
+      for (let r = first; r < first + count; r++) drawMaskRow(this.u8, spec.mask + r * spec.dim, spec.dim, spec.threshold, key0, key1, r, layer);
+    });
+    this.forward(plan.training, first, count);
+    const classes = plan.outputDim;
+    const at = first * classes * 4;
+    k.softmaxCrossEntropy(plan.dlogits + at, plan.rowStats + first * 16, plan.trainingLogits + at, plan.targets + at, count, classes, 1 / batchRows);
+    for (const op of plan.backward) {
+      if (op.kind === 'denseInput') {
+        k.denseInputGradient(op.dinput + first * op.inDim * 4, op.dout + first * op.outDim * 4, op.weight, count, op.inDim, op.outDim);
+      } else if (op.kind === 'relu') {
+        const at = first * op.dim * 4;
+        k.reluBackward(op.dout + at, op.dout + at, op.output + at, count * op.dim);
+      } else {
+        const at = first * op.dim * 4;
+        k.dropoutApply(op.dout + at, op.dout + at, op.mask + first * op.dim, count * op.dim, op.scale);
+      }
+    }
+  }
+
+  private inferRows(first: number, count: number): void {
+    const { plan, k } = this;
+    this.gather(first, count);
+    this.forward(plan.inference, first, count);
+    if (this.i32[(plan.control >> 2) + TARGET_DATA] === 0) return;
+    const classes = plan.outputDim;
+    const at = first * classes * 4;
+    k.softmaxCrossEntropy(plan.dlogits + at, plan.rowStats + first * 16, plan.inferenceLogits + at, plan.targets + at, count, classes, 1);
+  }
+
+  /** Copies this thread's rows of the batch (and their targets) out of the data set, by the order. */
+  private gather(first: number, count: number): void {
+    const { plan, k } = this;
+    const c = plan.control >> 2;
+    const i32 = this.i32;
+    const data = i32[c + DATA];
+    const order = i32[c + ORDER];
+    const from = i32[c + FROM] + first;
+    const width = plan.inputDim;
+    const f32 = i32[c + DATA_KIND] === DATA_F32;
+    if (i32[c + SPARSE]) {
+      const range = plan.rowRange + first * 8;
+      // Each row may hold up to `width` entries: thread by thread, rows fill disjoint parts of the arrays.
+      if (f32) k.gatherSparseF32(range, plan.csrColumns, plan.csrValues, data, order, from, count, width, first * width);
+      else k.gatherSparseU8(range, plan.csrColumns, plan.csrValues, data, order, from, count, width, plan.table, first * width);
+    } else if (f32) {
+      k.gatherRowsF32(plan.x + first * width * 4, data, order, from, count, width);
+    } else {
+      k.gatherRowsU8(plan.x + first * width * 4, data, order, from, count, width, plan.table);
+    }
+    const targets = i32[c + TARGET_DATA];
+    if (targets) k.gatherRowsF32(plan.targets + first * plan.outputDim * 4, targets, order, from, count, plan.outputDim);
+  }
+
+  private forward(ops: ForwardOp[], first: number, count: number): void {
+    const k = this.k;
+    const sparse = this.i32[(this.plan.control >> 2) + SPARSE] !== 0;
+    for (const op of ops) {
+      if (op.kind === 'dense') {
+        const out = op.output + first * op.outDim * 4;
+        const mask = op.mask ? op.mask + first * op.outDim : 0;
+        if (op.sparseInput && sparse) {
+          const { rowRange, csrColumns, csrValues } = this.plan;
+          k.denseForwardSparse(out, rowRange + first * 8, csrColumns, csrValues, op.weight, op.bias, mask, op.scale, count, op.outDim, op.relu);
+        } else {
+          k.denseForward(out, op.input + first * op.inDim * 4, op.weight, op.bias, mask, op.scale, count, op.inDim, op.outDim, op.relu);
+        }
+        continue;
+      }
+      const at = first * op.dim * 4;
+      if (op.kind === 'relu') k.reluForward(op.output + at, op.input + at, count * op.dim);
+      else if (op.kind === 'dropout') k.dropoutApply(op.output + at, op.input + at, op.mask + first * op.dim, count * op.dim, op.scale);
+      else k.softmax(op.output + at, op.input + at, count, op.dim);
+    }
+  }
+
+  private update(thread: number, threads: number, rows: number): void {
+    const { plan, k } = this;
+    const c = plan.control >> 2;
+    const sparse = this.i32[c + SPARSE] !== 0;
+    const optimizer = plan.optimizer!;
+    const lr = this.f64[(plan.control >> 3) + LEARNING_RATE];
+    for (const layer of plan.updates) {
+      const first = layer.input < 0;
+      const { inDim, outDim } = layer;
+      // The first layer's split comes from the main thread, balanced by the data's nonzeros per input.
+      const [from, to] = first ? [this.i32[c + SPLITS + thread], this.i32[c + SPLITS + thread + 1]] : share(inDim, threads, thread);
+      const offset = layer.weight + from * outDim;
+      if (to > from && first && sparse) {
+        const start = plan.cscStart + (from + thread) * 4;
+        const entries = plan.cscRows + from * plan.capacity * 4;
+        const values = plan.cscValues + from * plan.capacity * 4;
+        k.transposeSparse(start, entries, values, plan.rowRange, plan.csrColumns, plan.csrValues, rows, from, to);
+        if (optimizer.kind === 'adam') {
+          k.denseWeightGradientSparse(plan.grads + offset * 4, start, entries, values, layer.dout, to - from, outDim);
+          this.optimize(offset, (to - from) * outDim);
+        } else {
+          const velocity = optimizer.kind === 'momentum' ? plan.state[0] + offset * 4 : 0;
+          k.denseWeightUpdateSparse(plan.params + offset * 4, velocity, start, entries, values, layer.dout, to - from, outDim,
+            lr, optimizer.momentum, optimizer.weightDecay, optimizer.nesterov);
+        }
+      } else if (to > from) {
+        const input = first ? plan.x : layer.input;
+        k.denseWeightGradient(plan.grads + offset * 4, layer.dout, input + from * 4, rows, to - from, outDim, inDim);
+        this.optimize(offset, (to - from) * outDim);
+      }
+      if (thread === 0 && layer.bias >= 0) {
+        k.denseBiasGradient(plan.grads + layer.bias * 4, layer.dout, rows, outDim);
+        this.optimize(layer.bias, outDim);
+      }
+    }
+  }
+
+  /** Applies the optimizer to `count` parameters from float offset `offset`. */
+  private optimize(offset: number, count: number): void {
+    const { plan, k } = this;
+    const o = plan.optimizer!;
+    const f = plan.control >> 3;
+    const lr = this.f64[f + LEARNING_RATE];
+    const at = offset * 4;
+    if (o.kind === 'adam') {
+      k.adamUpdate(plan.params + at, plan.grads + at, plan.state[0] + at, plan.state[1] + at, count, lr,
+        o.beta1, o.beta2, o.epsilon, o.weightDecay, this.f64[f + CORRECTION1], this.f64[f + CORRECTION2]);
+    } else if (o.kind === 'momentum') {
+      k.sgdMomentumUpdate(plan.params + at, plan.grads + at, plan.state[0] + at, count, lr, o.momentum, o.weightDecay, o.nesterov);
+    } else {
+      k.sgdUpdate(plan.params + at, plan.grads + at, count, lr, o.weightDecay);
+    }
+  }
+
+  private refresh(): void {
+    if (this.buffer === this.memory.buffer) return;
+    this.buffer = this.memory.buffer;
+    this.i32 = new Int32Array(this.buffer);
+    this.f64 = new Float64Array(this.buffer);
+    this.u8 = new Uint8Array(this.buffer);
+  }
+}

@@ -1,0 +1,236 @@
+// One fit, evaluate or predict call on the main thread: it leases memory for the call's data sets
+// and batches, copies the data sets in once (uint8 images stay uint8), builds the plan, optionally
+// starts worker threads, and then runs phases of the plan. A training step thus copies nothing from
+// JavaScript at all: the threads gather their rows out of the data set in linear memory.
+
+import type { Topology } from '../model/topology.js';
+import { WorkerPool } from '../threads/pool.js';
+import type { Arena } from '../wasm/arena.js';
+import { alignUp } from '../wasm/arena.js';
+import { compiledModule, kernelBuild } from '../wasm/kernels.js';
+import type { Inputs } from './batches.js';
+import {
+  CORRECTION1, CORRECTION2, DATA, DATA_F32, DATA_KIND, DATA_U8, FROM, KEY0, KEY1, LEARNING_RATE, MAX_THREADS, ORDER, Phase,
+  ROWS, SPARSE, SPLITS, TARGET_DATA, THREADS, share,
+} from './control.js';
+import type { OptimizerConfig } from './optimizers.js';
+import { buildPlan, type ModelRegions, type Plan } from './plan.js';
+import { Runner } from './runner.js';
+import type { Random } from '../random.js';
+
+/** What a session needs of a model. */
+export interface SessionModel {
+  arena: Arena;
+  topology: Topology;
+  regions: ModelRegions;
+}
+
+/** A data set to copy in: inputs, targets if the call has them, and whether to give it a row order. */
+export interface DataSpec {
+  x: Inputs;
+  y?: Float32Array;
+  rows: number;
+  ordered?: boolean;
+}
+
+interface DataSet {
+  x: number;
+  kind: number;
+  y: number;
+  order: number;
+  rows: number;
+}
+
+const UINT8_SCALE = Float32Array.from({ length: 256 }, (_, i) => i / 255);
+/** Rows sampled to balance the first layer's work between threads by its inputs' nonzeros. */
+const BALANCE_SAMPLE_ROWS = 2048;
+
+export class Session {
+  readonly plan: Plan;
+  readonly sets: readonly DataSet[];
+  private readonly arena: Arena;
+  private readonly runner: Runner;
+  private pool: WorkerPool | undefined;
+  private threads = 1;
+  private closed = false;
+  private readonly balance: Float64Array;
+
+  /** Leases memory and copies the data sets in; `optimizer` undefined makes an inference-only session. */
+  constructor(model: SessionModel, capacity: number, data: readonly DataSpec[], optimizer?: OptimizerConfig) {
+    const { arena, topology } = model;
+    this.arena = arena;
+    const { inputDim, outputDim } = topology;
+    let bytes = 0;
+    const offsets = data.map((spec) => {
+      const wide = spec.x instanceof Float32Array;
+      const x = bytes;
+      bytes = alignUp(bytes + spec.rows * inputDim * (wide ? 4 : 1));
+      const y = bytes;
+      if (spec.y) bytes = alignUp(bytes + spec.rows * outputDim * 4);
+      const order = bytes;
+      if (spec.ordered) bytes = alignUp(bytes + spec.rows * 4);
+      return { x, y, order, wide };
+    });
+    const start = arena.leaseStart;
+    const planBytes = buildPlan(topology, model.regions, optimizer, capacity, start + bytes).bytes;
+    const base = arena.lease(bytes + planBytes);
+    this.plan = buildPlan(topology, model.regions, optimizer, capacity, base + bytes).plan;
+
+    const u8 = arena.u8;
+    this.sets = data.map((spec, i) => {
+      const at = offsets[i];
+      const set: DataSet = {
+        x: base + at.x, kind: at.wide ? DATA_F32 : DATA_U8, y: spec.y ? base + at.y : 0,
+        order: spec.ordered ? base + at.order : 0, rows: spec.rows,
+      };
+      u8.set(new Uint8Array(spec.x.buffer, spec.x.byteOffset, spec.x.byteLength), set.x);
+      if (spec.y) arena.f32.set(spec.y, set.y >> 2);
+      if (set.order) arena.i32.set(Int32Array.from({ length: spec.rows }, (_, r) => r), set.order >> 2);
+      return set;
+    });
+    arena.f32.set(UINT8_SCALE, this.plan.table >> 2);
+    this.balance = data.length > 0 ? nonzerosPerInput(data[0].x, inputDim) : new Float64Array(inputDim).fill(1);
+    this.runner = new Runner(arena.kernels, this.plan);
+  }
+
+  /** Starts worker threads so that phases run on `threads` threads; needs the threads build. */
+  async startThreads(threads: number): Promise<void> {
+    const wanted = Math.min(threads, MAX_THREADS);
+    if (wanted <= 1 || !kernelBuild()?.threads || !this.arena.shared) return;
+    this.pool = await WorkerPool.start(wanted, compiledModule(), this.arena.memory, this.plan);
+    this.threads = this.pool.threads;
+  }
+
+  /** Threads the phases run on. */
+  get threadCount(): number {
+    return this.threads;
+  }
+
+  /** Shuffles a data set's row order. */
+  shuffle(set: number, random: Random): void {
+    const { order, rows } = this.sets[set];
+    random.shuffle(new Uint32Array(this.arena.u8.buffer, order, rows));
+  }
+
+  /**
+   * Forward and backward over rows [from, from + count) of data set `set` (in its order): returns the
+   * summed loss and the number of rows classified right. The weights are not touched yet.
+   */
+  trainRows(set: number, from: number, count: number, sparse: boolean, random: Random): { lossSum: number; correct: number } {
+    this.setArguments(this.sets[set], from, count, sparse, true);
+    const c = this.plan.control >> 2;
+    const i32 = this.arena.i32;
+    i32[c + KEY0] = random.nextUint32() | 0;
+    i32[c + KEY1] = random.nextUint32() | 0;
+    this.run(Phase.TrainRows);
+    return this.rowTotals(count);
+  }
+
+  /** Applies the gradients of the last trainRows with this learning rate (and Adam's corrections). */
+  update(lr: number, correction1 = 1, correction2 = 1): void {
+    const f64 = this.arena.f64;
+    const f = this.plan.control >> 3;
+    f64[f + LEARNING_RATE] = lr;
+    f64[f + CORRECTION1] = correction1;
+    f64[f + CORRECTION2] = correction2;
+    this.run(Phase.Update);
+  }
+
+  /** Mean loss and accuracy over a data set with targets, in batches of the plan's capacity. */
+  evaluate(set: number, sparse: boolean): [number, number] {
+    const data = this.sets[set];
+    let lossSum = 0;
+    let correct = 0;
+    for (let from = 0; from < data.rows; from += this.plan.capacity) {
+      const count = Math.min(this.plan.capacity, data.rows - from);
+      this.setArguments(data, from, count, sparse, false);
+      this.run(Phase.InferRows);
+      const totals = this.rowTotals(count);
+      lossSum += totals.lossSum;
+      correct += totals.correct;
+    }
+    return [lossSum / data.rows, correct / data.rows];
+  }
+
+  /** The model's output for every row of a data set: (rows, outputDim). */
+  predict(set: number, sparse: boolean): Float32Array {
+    const data = this.sets[set];
+    const width = this.plan.outputDim;
+    const result = new Float32Array(data.rows * width);
+    for (let from = 0; from < data.rows; from += this.plan.capacity) {
+      const count = Math.min(this.plan.capacity, data.rows - from);
+      this.setArguments({ ...data, y: 0 }, from, count, sparse, false);
+      this.run(Phase.InferRows);
+      const start = this.plan.output >> 2;
+      result.set(this.arena.f32.subarray(start, start + count * width), from * width);
+    }
+    return result;
+  }
+
+  /** Stops the threads and returns the memory. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.pool?.close();
+    this.arena.release();
+  }
+
+  private setArguments(data: DataSet, from: number, count: number, sparse: boolean, ordered: boolean): void {
+    const i32 = this.arena.i32;
+    const c = this.plan.control >> 2;
+    i32[c + ROWS] = count;
+    i32[c + FROM] = from;
+    i32[c + SPARSE] = sparse ? 1 : 0;
+    i32[c + DATA] = data.x;
+    i32[c + DATA_KIND] = data.kind;
+    i32[c + ORDER] = ordered ? data.order : 0;
+    i32[c + TARGET_DATA] = data.y;
+    i32[c + THREADS] = this.threads;
+    this.splitFirstLayer(sparse);
+  }
+
+  /** The first layer's input units per thread: by nonzeros for sparse batches, evenly otherwise. */
+  private splitFirstLayer(sparse: boolean): void {
+    const i32 = this.arena.i32;
+    const at = (this.plan.control >> 2) + SPLITS;
+    const units = this.plan.inputDim;
+    if (!sparse) {
+      for (let t = 0; t <= this.threads; t++) i32[at + t] = t === this.threads ? units : share(units, this.threads, t)[0];
+      return;
+    }
+    const total = this.balance[units];
+    let unit = 0;
+    i32[at] = 0;
+    for (let t = 1; t < this.threads; t++) {
+      while (unit < units && this.balance[unit] < (total * t) / this.threads) unit++;
+      i32[at + t] = unit;
+    }
+    i32[at + this.threads] = units;
+  }
+
+  private run(phase: number): void {
+    if (this.pool) this.pool.run(phase, () => this.runner.run(phase, 0));
+    else this.runner.run(phase, 0);
+  }
+
+  private rowTotals(count: number): { lossSum: number; correct: number } {
+    const f64 = this.arena.f64;
+    const at = this.plan.rowStats >> 3;
+    let lossSum = 0;
+    let correct = 0;
+    for (let r = 0; r < count; r++) {
+      lossSum += f64[at + 2 * r];
+      correct += f64[at + 2 * r + 1];
+    }
+    return { lossSum, correct };
+  }
+}
+
+/** Cumulative nonzeros per input (entry u counts inputs before u; entry `width` is the total) over the first rows. */
+function nonzerosPerInput(x: Inputs, width: number): Float64Array {
+  const rows = Math.min(x.length / width, BALANCE_SAMPLE_ROWS);
+  const counts = new Float64Array(width + 1);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < width; c++) if (x[r * width + c] !== 0) counts[c + 1]++;
+  for (let c = 0; c < width; c++) counts[c + 1] += counts[c];
+  return counts;
+}
