@@ -10,6 +10,17 @@ export const HIDDEN = 800;
 /** Multiply-adds ×2 of one training step per sample: layer 1 forward and dW1, layer 2 forward, dW2 and dX2. */
 export const FLOPS_PER_SAMPLE = 2 * (2 * 784 * HIDDEN + 3 * HIDDEN * 10);
 
+/**
+ * FLOPs an epoch needs when layer 1 skips zero pixels: its forward and dW multiply-add only the
+ * nonzeros; layer 2's forward, dW and input gradient are dense.
+ */
+export function usefulFlopsPerEpoch(images) {
+  let nonzeros = 0;
+  for (let i = 0; i < images.length; i++) if (images[i] !== 0) nonzeros++;
+  const samples = images.length / 784;
+  return 2 * (2 * nonzeros * HIDDEN + 3 * HIDDEN * 10 * samples);
+}
+
 export async function seedData() {
   const { train, test } = await loadMnist();
   return { train, test, yTrain: toCategorical(train.labels, 10), yTest: toCategorical(test.labels, 10) };

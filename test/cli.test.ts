@@ -53,6 +53,7 @@ describe('mnist-wasm train', () => {
     [['train', '--dropout', '1.5'], '--dropout must be a number in [0, 1), got "1.5"'],
     [['train', '--hidden', '800,x'], '--hidden must be an integer from 1 to 65536, got "x"'],
     [['train', '--seed=-3'], '--seed must be an integer from 0 to 4294967295, got "-3"'],
+    [['train', '--threads', '0'], '--threads must be an integer from 1 to 16, got "0"'],
     [['train', '--epochs'], "Option '--epochs <value>' argument missing"],
     [['train', '--recipe', 'fast'], '--recipe must be one of seed, default, got "fast"'],
     [['train', '--frobnicate'], 'unknown option --frobnicate'],

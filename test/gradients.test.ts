@@ -3,6 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { dense, dropout, relu, softmax } from 'mnist-wasm';
+import { CONTROL_BYTES } from '../dist/train/control.js';
 import { adam } from '../dist/train/optimizers.js';
 import { resolveTopology } from '../dist/model/topology.js';
 import { Random } from '../dist/random.js';
@@ -24,6 +25,7 @@ describe('backpropagation', () => {
     const params = arena.reserve(bytes);
     const grads = arena.reserve(bytes);
     const state: [number, number] = [arena.reserve(bytes), arena.reserve(bytes)];
+    const control = arena.reserve(CONTROL_BYTES);
     const random = new Random(42);
     const f32 = arena.f32;
     const used: number[] = [];
@@ -38,7 +40,7 @@ describe('backpropagation', () => {
     const y = new Float32Array(rows * 4);
     for (let r = 0; r < rows; r++) y[r * 4 + random.nextBelow(4)] = 1;
     // Adam keeps the gradient in its region (SGD would fuse it into the update); at a learning rate of 0 it moves nothing.
-    const session = new Session({ arena, topology, regions: { params, grads, state } }, rows, [{ x, y, rows, ordered: true }], adam());
+    const session = new Session({ arena, topology, regions: { params, grads, state, control } }, rows, [{ x, y, rows, ordered: true }], adam());
 
     // Every loss below draws its dropout masks from the same key, so all see the same dropout.
     const meanLoss = (): number => session.trainRows(0, 0, rows, sparse, new Random(7)).lossSum / rows;

@@ -56,3 +56,32 @@ describe('a Node process that trained on threads', () => {
     expect(child.status).toBe(0);
   });
 });
+
+describe('a model that keeps its threads open', () => {
+  it('evaluates, predicts and trains on them with the same bits as on one thread, and hands each call its own plan', async () => {
+    const { train, test } = await loadMnist();
+    const build = () => {
+      const model = new Sequential([dense(100, { inputDim: 784 }), relu(), dropout(0.2), dense(10), softmax()], { seed: 4 });
+      model.compile({ loss: 'categoricalCrossentropy', optimizer: sgd({ learningRate: 0.05, momentum: 0.9 }) });
+      return model;
+    };
+    const x = train.images.subarray(0, 1000 * 784);
+    const y = toCategorical(train.labels.subarray(0, 1000), 10);
+    const xTest = test.images.subarray(0, 700 * 784);
+    const yTest = toCategorical(test.labels.subarray(0, 700), 10);
+    const run = async (model: InstanceType<typeof Sequential>) => {
+      // a predict inside a callback needs a plan of its own in the middle of the fit's
+      const inside: Float32Array[] = [];
+      await model.fit(x, y, { batchSize: 100, epochs: 2, seed: 2, callbacks: { onEpochEnd: () => void inside.push(model.predict(xTest.subarray(0, 3 * 784))) } });
+      return { inside, evaluation: model.evaluate(xTest, yTest), predictions: model.predict(xTest, { batchSize: 64 }), weights: model.getWeights() };
+    };
+    const single = build();
+    const expected = await run(single);
+    const threaded = build();
+    expect(await threaded.startThreads(2)).toBe(2);
+    const actual = await run(threaded);
+    threaded.stopThreads();
+    expect(actual).toEqual(expected);
+    expect(threaded.predict(xTest)).toEqual(expected.predictions);
+  });
+});

@@ -14,6 +14,9 @@ export interface TrainCommand {
   recipe: Recipe;
   data?: string;
   json: boolean;
+  /** Undefined: every core. */
+  threads?: number;
+  relaxedSimd: boolean;
 }
 
 export type Command = TrainCommand | { command: 'help' } | { command: 'version' };
@@ -34,6 +37,9 @@ Options:
   --hidden LIST          hidden layer widths, comma-separated, e.g. 800 or 1024,1024 (empty for none)
   --dropout X            dropout rate after each hidden layer, in [0, 1)
   --seed N               seed of initialisation, shuffling and dropout (an integer from 0 to 4294967295)
+  --threads N            threads to train on (1 to 16); default: every core. Results do not depend on it
+  --relaxed-simd         use fused multiply-add where the CPU has it: faster, but results differ in their
+                         last bits from one CPU to another (Node 20 needs --experimental-wasm-relaxed-simd)
   --json                 one JSON object per epoch on stdout, then a summary object
   -h, --help             show this help
   -v, --version          show the version`;
@@ -49,6 +55,8 @@ const OPTIONS = {
   hidden: { type: 'string' },
   dropout: { type: 'string' },
   seed: { type: 'string' },
+  threads: { type: 'string' },
+  'relaxed-simd': { type: 'boolean' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
@@ -98,7 +106,8 @@ export function parseCommand(argv: string[]): Command {
   }
   if (values.dropout !== undefined) recipe.dropout = number('--dropout', values.dropout, (x) => x >= 0 && x < 1, 'a number in [0, 1)');
   if (values.seed !== undefined) recipe.seed = integer('--seed', values.seed, 0, 2 ** 32 - 1);
-  return { command: 'train', recipe, data: values.data, json: values.json ?? false };
+  const threads = values.threads === undefined ? undefined : integer('--threads', values.threads, 1, 16);
+  return { command: 'train', recipe, data: values.data, json: values.json ?? false, threads, relaxedSimd: values['relaxed-simd'] ?? false };
 }
 
 function number(flag: string, text: string, ok: (x: number) => boolean, expected: string): number {

@@ -8,6 +8,7 @@ import { loadMnist } from '../data/mnist.js';
 import { toCategorical } from '../data/categorical.js';
 import { dense, dropout, relu, softmax, type Layer } from '../model/layers.js';
 import { Sequential } from '../model/sequential.js';
+import { init, kernelBuild } from '../wasm/kernels.js';
 import { adam, cosineDecay, sgd } from '../train/optimizers.js';
 import { parseCommand, USAGE, UsageError, type TrainCommand } from './args.js';
 import { progressCallbacks, type EpochRecord } from './progress.js';
@@ -28,8 +29,12 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-async function train({ recipe, data, json }: TrainCommand): Promise<void> {
+async function train({ recipe, data, json, threads, relaxedSimd }: TrainCommand): Promise<void> {
   const started = performance.now();
+  if (relaxedSimd) {
+    await init(undefined, { relaxedSimd });
+    if (!kernelBuild()?.relaxedSimd) process.stderr.write('Relaxed SIMD is not available in this runtime: using the portable kernels\n');
+  }
   // With --json, stdout carries only JSON lines; everything for people goes to stderr.
   const say = (line: string): void => void (json ? process.stderr : process.stdout).write(`${line}\n`);
   const { train, test } = await loadMnist(data === undefined ? {} : { dir: data });
@@ -49,6 +54,7 @@ async function train({ recipe, data, json }: TrainCommand): Promise<void> {
     epochs: recipe.epochs,
     validationData: [test.images, yTest],
     seed: recipe.seed,
+    threads,
     callbacks: progressCallbacks(process.stdout, recipe.epochs, batches, json, records),
   });
   const [testLoss, testAccuracy] = model.evaluate(test.images, yTest);

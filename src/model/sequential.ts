@@ -1,16 +1,18 @@
 // Sequential: a stack of layers over one arena. The model owns the long-lived memory (parameters,
 // their gradients, the optimizer's state); each fit, evaluate or predict leases the rest (train/).
 
-import { InvalidArgumentError, NotCompiledError, ShapeError, describe } from '../errors.js';
+import { InvalidArgumentError, NotCompiledError, ShapeError, describe, requirePositiveInteger } from '../errors.js';
 import { Random, randomSeed } from '../random.js';
 import { Arena } from '../wasm/arena.js';
 import { init, instantiateKernels } from '../wasm/kernels.js';
 import type { Inputs } from '../train/batches.js';
+import { defaultThreads, type WorkerPool } from '../threads/pool.js';
+import { CONTROL_BYTES } from '../train/control.js';
 import {
-  DEFAULT_INFERENCE_BATCH, evaluateLoop, fitLoop, predictLoop, type FitOptions, type History, type Trainee,
+  DEFAULT_INFERENCE_BATCH, evaluateLoop, fitLoop, predictLoop, startPool, type FitOptions, type History, type Runnable, type Trainee,
 } from '../train/loop.js';
 import { OptimizerRuntime, toOptimizerConfig, type OptimizerConfig } from '../train/optimizers.js';
-import type { SessionModel } from '../train/session.js';
+import { Session } from '../train/session.js';
 import { initialize } from './initializers.js';
 import type { Layer } from './layers.js';
 import { formatSummary } from './summary.js';
@@ -36,6 +38,8 @@ export interface SequentialOptions {
 interface Memory {
   arena: Arena;
   params: number;
+  /** Where the main thread and the workers meet (train/control.ts). */
+  control: number;
 }
 
 /** Regions that exist once the model has been compiled and trained. */
@@ -64,6 +68,7 @@ export class Sequential {
   private training: TrainingMemory | undefined;
   private optimizerConfig: OptimizerConfig | undefined;
   private optimizer: OptimizerRuntime | undefined;
+  private pool: WorkerPool | undefined;
 
   constructor(layers: readonly Layer[], options: SequentialOptions = {}) {
     if (!Array.isArray(layers)) throw new InvalidArgumentError(`Sequential: expected an array of layers, got ${describe(layers)}`);
@@ -149,7 +154,6 @@ export class Sequential {
    */
   evaluate(x: Inputs, y: Float32Array, options: { batchSize?: number } = {}): [number, number] {
     if (!this.optimizerConfig) throw new NotCompiledError('evaluate');
-    this.ensureMemory();
     return evaluateLoop(this.inferenceModel(), x, y, options.batchSize ?? DEFAULT_INFERENCE_BATCH);
   }
 
@@ -160,8 +164,44 @@ export class Sequential {
    * const probabilities = model.predict(xTest); // Float32Array of 10000 × 10
    */
   predict(x: Inputs, options: { batchSize?: number } = {}): Float32Array {
-    this.ensureMemory();
     return predictLoop(this.inferenceModel(), x, options.batchSize ?? DEFAULT_INFERENCE_BATCH);
+  }
+
+  /**
+   * Keeps worker threads open for this model, so that evaluate and predict (which are synchronous) run
+   * on them too, and fits need not start their own; returns the number of threads, the main thread
+   * included. Without it, each fit starts its threads and stops them when it ends. The workers never
+   * keep a Node process alive; stopThreads() frees them.
+   *
+   * @example
+   * await model.startThreads(); // every core
+   * const probabilities = model.predict(xTest);
+   * model.stopThreads();
+   */
+  async startThreads(threads?: number): Promise<number> {
+    if (threads !== undefined) requirePositiveInteger('startThreads', 'threads', threads);
+    await init();
+    this.stopThreads();
+    const model = this.inferenceModel();
+    // The pool starts on a small plan of its own; every call hands it the plan it needs.
+    const session = new Session(model, 1, []);
+    try {
+      this.pool = await startPool(model, threads ?? (await defaultThreads()), session.plan);
+    } finally {
+      session.close();
+    }
+    return this.pool?.threads ?? 1;
+  }
+
+  /**
+   * Stops the threads of startThreads().
+   *
+   * @example
+   * model.stopThreads();
+   */
+  stopThreads(): void {
+    this.pool?.close();
+    this.pool = undefined;
   }
 
   /**
@@ -213,6 +253,7 @@ export class Sequential {
     if (this.memory) return this.memory;
     const arena = new Arena(instantiateKernels());
     const params = arena.reserve(this.topology.paramFloats * 4);
+    const control = arena.reserve(CONTROL_BYTES);
     const source = random ?? new Random(this.seed ?? randomSeed());
     const f32 = arena.f32;
     for (const node of this.topology.nodes) {
@@ -221,12 +262,12 @@ export class Sequential {
       initialize(f32, (params >> 2) + node.weight, inDim * outDim, layer.kernelInitializer, source, inDim, outDim);
       if (node.bias >= 0) initialize(f32, (params >> 2) + node.bias, outDim, layer.biasInitializer, source, inDim, outDim);
     }
-    this.memory = { arena, params };
+    this.memory = { arena, params, control };
     return this.memory;
   }
 
-  private trainee(): Trainee {
-    const { arena, params } = this.ensureMemory();
+  private trainee(): Trainee & Runnable {
+    const { arena, params, control } = this.ensureMemory();
     if (!this.training) {
       const bytes = this.topology.paramFloats * 4;
       this.training = { grads: arena.reserve(bytes), state: [arena.reserve(bytes), arena.reserve(bytes)] };
@@ -238,11 +279,11 @@ export class Sequential {
       const f32 = arena.f32;
       for (const region of state) f32.fill(0, region >> 2, (region >> 2) + this.topology.paramFloats);
     }
-    return { arena, topology: this.topology, regions: { params, grads, state }, optimizer: this.optimizer };
+    return { arena, topology: this.topology, regions: { params, grads, state, control }, optimizer: this.optimizer, pool: this.pool };
   }
 
-  private inferenceModel(): SessionModel {
-    const { arena, params } = this.memory!;
-    return { arena, topology: this.topology, regions: { params, grads: 0, state: [0, 0] } };
+  private inferenceModel(): Runnable {
+    const { arena, params, control } = this.ensureMemory();
+    return { arena, topology: this.topology, regions: { params, grads: 0, state: [0, 0], control }, pool: this.pool };
   }
 }

@@ -1,13 +1,14 @@
-// A pool of worker threads over one model's shared memory, for the duration of one fit (or one
-// evaluate/predict that asks for threads). Node uses worker_threads, browsers and Deno Web Workers;
-// either way each worker instantiates the already compiled module over the same memory and then
-// waits on the control block, so a phase costs two atomic operations, not a message.
+// A pool of worker threads over one model's shared memory: for the duration of one fit, or from
+// `model.startThreads()` to `model.stopThreads()`. Node uses worker_threads, browsers and Deno Web
+// Workers; either way each worker instantiates the already compiled module over the same memory and
+// then waits on the model's control block, so a phase costs two atomic operations, not a message.
+// Each call (fit, evaluate, predict) has its own plan, which `load` hands to the workers by message.
 //
 // Workers spin for a short while before they sleep (Atomics.wait): between the two phases of a step
 // the main thread only sums the loss, and waking a sleeping thread costs tens of microseconds.
 
 import { ThreadsError } from '../errors.js';
-import { FAILED, GENERATION, PENDING, PHASE, failureMessage } from '../train/control.js';
+import { FAILED, GENERATION, PENDING, PHASE, Phase, failureMessage } from '../train/control.js';
 import type { Plan } from '../train/plan.js';
 
 /** What a worker receives once, at start. */
@@ -20,7 +21,7 @@ export interface WorkerStart {
 
 /** A started worker, whichever kind. */
 interface WorkerHandle {
-  post(message: WorkerStart): void;
+  post(message: WorkerStart | { plan: Plan }): void;
   onMessage(listener: (message: unknown) => void): void;
   onError(listener: (error: Error) => void): void;
   /** Lets a Node process exit while the worker sleeps. */
@@ -37,12 +38,28 @@ export class WorkerPool {
   private readonly control: Int32Array;
   private readonly base: number;
   private canBlock = true;
+  private loaded: Plan;
 
-  private constructor(workers: WorkerHandle[], memory: WebAssembly.Memory, control: number) {
+  private constructor(workers: WorkerHandle[], memory: WebAssembly.Memory, plan: Plan) {
     this.workers = workers;
     this.threads = workers.length + 1;
     this.control = new Int32Array(memory.buffer);
-    this.base = control >> 2;
+    this.base = plan.control >> 2;
+    this.loaded = plan;
+  }
+
+  /** The plan the workers run. */
+  get plan(): Plan {
+    return this.loaded;
+  }
+
+  /** Hands the workers another plan over the same memory and control block. */
+  load(plan: Plan): void {
+    if (plan === this.loaded) return;
+    for (const worker of this.workers) worker.post({ plan });
+    // Each worker leaves its wait loop, takes the message, and counts itself done.
+    this.run(Phase.Reload, () => undefined);
+    this.loaded = plan;
   }
 
   /** Starts `threads - 1` workers on `plan` and waits until each is ready. */
@@ -60,7 +77,7 @@ export class WorkerPool {
       throw error;
     }
     for (const worker of workers) worker.unref();
-    return new WorkerPool(workers, memory, plan.control);
+    return new WorkerPool(workers, memory, plan);
   }
 
   /** Runs `phase`: wakes the workers, runs `own` (the main thread's share), waits for all. */
@@ -124,8 +141,9 @@ async function spawn(): Promise<WorkerHandle> {
   const scope = globalThis as { process?: { versions?: { node?: string } }; window?: unknown };
   if (scope.process?.versions?.node && scope.window === undefined) {
     const { Worker } = await import('node:worker_threads');
-    // Workers inherit Node's flags (say, --experimental-wasm-relaxed-simd), except those only for -e.
-    const execArgv = process.execArgv.filter((flag) => !flag.startsWith('--input-type'));
+    // Workers take the process's Node flags, but not those only for -e, nor V8's wasm flags, which
+    // Worker refuses and which apply to the whole process anyway.
+    const execArgv = process.execArgv.filter((flag) => !/^--(input-type|experimental-wasm-|wasm-)/.test(flag));
     const worker = new Worker(url, { execArgv });
     return {
       post: (message) => worker.postMessage(message),

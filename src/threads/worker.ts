@@ -1,10 +1,12 @@
 // A worker thread of the pool: it instantiates the kernels over the model's shared memory, says
 // "ready", then runs its share of every phase the main thread announces in the control block, until
-// the pool terminates it. Node (worker_threads) and browsers/Deno (Web Workers) both land here.
+// the pool terminates it; between calls it receives each call's plan by message. Node
+// (worker_threads) and browsers/Deno (Web Workers) both land here.
 
-import { FAILED, GENERATION, PENDING, PHASE, recordFailure } from '../train/control.js';
+import { FAILED, GENERATION, PENDING, PHASE, Phase, recordFailure } from '../train/control.js';
+import type { Plan } from '../train/plan.js';
 import { Runner } from '../train/runner.js';
-import { instantiateShared } from '../wasm/kernels.js';
+import { instantiateShared, type Kernels } from '../wasm/kernels.js';
 import type { WorkerStart } from './pool.js';
 
 /** Polls before sleeping: a step's next phase usually comes within microseconds. */
@@ -14,24 +16,44 @@ interface Port {
   postMessage(message: unknown): void;
 }
 
-const scope = globalThis as unknown as { process?: { versions?: { node?: string } }; addEventListener?: (type: string, listener: (event: { data: WorkerStart }) => void) => void };
+const scope = globalThis as unknown as { process?: { versions?: { node?: string } }; addEventListener?: (type: string, listener: (event: { data: Message }) => void) => void };
 const nodePort = scope.process?.versions?.node ? (await import('node:worker_threads')).parentPort : null;
 
-function start(message: WorkerStart, port: Port): void {
-  const { module, memory, plan, index } = message;
-  const runner = new Runner(instantiateShared(module, memory), plan);
-  const control = new Int32Array(memory.buffer);
+/** The first message brings the module, the memory and a plan; later ones a new plan only. */
+type Message = WorkerStart | { plan: Plan };
+
+let kernels: Kernels | undefined;
+let index = 0;
+
+function receive(message: Message, port: Port): void {
+  if ('module' in message) {
+    kernels = instantiateShared(message.module, message.memory);
+    index = message.index;
+  }
+  const { plan } = message;
+  const runner = new Runner(kernels!, plan);
+  const control = new Int32Array(kernels!.memory.buffer);
   const base = plan.control >> 2;
-  port.postMessage('ready');
-  let seen = Atomics.load(control, base + GENERATION);
+  // Read before saying so: the main thread may announce the next phase as soon as it hears.
+  const seen = Atomics.load(control, base + GENERATION);
+  if ('module' in message) port.postMessage('ready');
+  else if (Atomics.sub(control, base + PENDING, 1) === 1) Atomics.notify(control, base + PENDING);
+  serve(runner, control, base, seen);
+}
+
+/** Runs this thread's share of every phase announced after generation `seen`, until told to reload. */
+function serve(runner: Runner, control: Int32Array, base: number, seen: number): void {
   for (;;) {
     let spins = 0;
     while (Atomics.load(control, base + GENERATION) === seen) {
       if (++spins > SPINS) Atomics.wait(control, base + GENERATION, seen);
     }
     seen = Atomics.load(control, base + GENERATION);
+    const phase = control[base + PHASE];
+    // Back to the event loop, where the new plan waits; its arrival counts as this phase's end.
+    if (phase === Phase.Reload) return;
     try {
-      runner.run(control[base + PHASE], index);
+      runner.run(phase, index);
     } catch (error) {
       if (!Atomics.load(control, base + FAILED)) recordFailure(control, base, `thread ${index}: ${(error as Error)?.message ?? String(error)}`);
     }
@@ -41,8 +63,8 @@ function start(message: WorkerStart, port: Port): void {
 
 if (nodePort) {
   const port = nodePort;
-  port.once('message', (message: WorkerStart) => start(message, port));
+  port.on('message', (message: Message) => receive(message, port));
 } else {
   const port = globalThis as unknown as Port;
-  scope.addEventListener?.('message', (event) => start(event.data, port));
+  scope.addEventListener?.('message', (event) => receive(event.data, port));
 }

@@ -49,6 +49,8 @@ export const Phase = {
   Update: 2,
   /** Gather rows and run the inference pass (and the loss, if targets are given), split by rows. */
   InferRows: 3,
+  /** Leave the wait loop to receive a new plan by message (see pool.ts). */
+  Reload: 4,
 } as const;
 
 /** The part [from, to) of `count` rows (or units) that thread `thread` of `threads` takes: blocks of 4, for the kernels' tiles. */

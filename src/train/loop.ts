@@ -3,7 +3,10 @@
 
 import { InvalidArgumentError, TrainingDivergedError, describe, requirePositiveInteger } from '../errors.js';
 import type { Random } from '../random.js';
-import { defaultThreads } from '../threads/pool.js';
+import { WorkerPool, defaultThreads } from '../threads/pool.js';
+import { compiledModule, kernelBuild } from '../wasm/kernels.js';
+import { MAX_THREADS } from './control.js';
+import type { Plan } from './plan.js';
 import { checkTargets, countRows, isSparse, type Inputs } from './batches.js';
 import type { OptimizerRuntime } from './optimizers.js';
 import { Session, type DataSpec, type SessionModel } from './session.js';
@@ -79,9 +82,14 @@ export interface Trainee extends SessionModel {
   optimizer: OptimizerRuntime;
 }
 
+/** A model, and the worker pool it keeps open (startThreads), if any. */
+export interface Runnable extends SessionModel {
+  pool?: WorkerPool;
+}
+
 export const DEFAULT_INFERENCE_BATCH = 500;
 
-export async function fitLoop(model: Trainee, x: Inputs, y: Float32Array, options: FitOptions, random: Random): Promise<History> {
+export async function fitLoop(model: Trainee & Runnable, x: Inputs, y: Float32Array, options: FitOptions, random: Random): Promise<History> {
   const { topology, optimizer } = model;
   const rows = countRows(x, topology.inputDim, 'fit');
   checkTargets(y, rows, topology.outputDim, 'fit');
@@ -89,8 +97,7 @@ export async function fitLoop(model: Trainee, x: Inputs, y: Float32Array, option
   const epochs = options.epochs ?? 1;
   requirePositiveInteger('fit', 'batchSize', batchSize);
   requirePositiveInteger('fit', 'epochs', epochs);
-  const threads = options.threads ?? (await defaultThreads());
-  requirePositiveInteger('fit', 'threads', threads);
+  if (options.threads !== undefined) requirePositiveInteger('fit', 'threads', options.threads);
   if (options.sparseInput !== undefined && typeof options.sparseInput !== 'boolean') {
     throw new InvalidArgumentError(`fit: sparseInput must be true or false, got ${describe(options.sparseInput)}`);
   }
@@ -113,8 +120,12 @@ export async function fitLoop(model: Trainee, x: Inputs, y: Float32Array, option
 
   const capacity = Math.max(Math.min(batchSize, rows), Math.min(DEFAULT_INFERENCE_BATCH, data[1]?.rows ?? 0));
   const session = new Session(model, capacity, data, optimizer.config);
+  // The model's own pool if it keeps one open; else one for this fit alone, unless asked for one thread.
+  let temporary: WorkerPool | undefined;
   try {
-    await session.startThreads(threads);
+    if (options.threads === 1) session.usePool(undefined);
+    else if (model.pool) session.usePool(model.pool);
+    else session.usePool((temporary = await startPool(model, options.threads ?? (await defaultThreads()), session.plan)));
     const history: History = { epoch: [], history: { loss: [], accuracy: [], valLoss: [], valAccuracy: [], seconds: [] } };
     const batches = Math.ceil(rows / batchSize);
     const sparse = options.sparseInput ?? isSparse(x, topology.inputDim);
@@ -161,16 +172,18 @@ export async function fitLoop(model: Trainee, x: Inputs, y: Float32Array, option
     return history;
   } finally {
     session.close();
+    temporary?.close();
   }
 }
 
 /** Mean loss and accuracy over all rows, without dropout. */
-export function evaluateLoop(model: SessionModel, x: Inputs, y: Float32Array, batchSize: number): [number, number] {
+export function evaluateLoop(model: Runnable, x: Inputs, y: Float32Array, batchSize: number): [number, number] {
   const { topology } = model;
   const rows = countRows(x, topology.inputDim, 'evaluate');
   checkTargets(y, rows, topology.outputDim, 'evaluate');
   requirePositiveInteger('evaluate', 'batchSize', batchSize);
   const session = new Session(model, Math.min(batchSize, rows), [{ x, y, rows }]);
+  session.usePool(model.pool);
   try {
     return session.evaluate(0, isSparse(x, topology.inputDim));
   } finally {
@@ -179,14 +192,22 @@ export function evaluateLoop(model: SessionModel, x: Inputs, y: Float32Array, ba
 }
 
 /** The model's output for every row: (rows, outputDim). */
-export function predictLoop(model: SessionModel, x: Inputs, batchSize: number): Float32Array {
+export function predictLoop(model: Runnable, x: Inputs, batchSize: number): Float32Array {
   const { topology } = model;
   const rows = countRows(x, topology.inputDim, 'predict');
   requirePositiveInteger('predict', 'batchSize', batchSize);
   const session = new Session(model, Math.min(batchSize, rows), [{ x, rows }]);
+  session.usePool(model.pool);
   try {
     return session.predict(0, isSparse(x, topology.inputDim));
   } finally {
     session.close();
   }
+}
+
+/** A pool of `threads` threads over the model's memory, or undefined where one thread is all there can be. */
+export async function startPool(model: SessionModel, threads: number, plan: Plan): Promise<WorkerPool | undefined> {
+  const count = Math.min(threads, MAX_THREADS);
+  if (count <= 1 || !kernelBuild()?.threads || !model.arena.shared) return undefined;
+  return WorkerPool.start(count, compiledModule(), model.arena.memory, plan);
 }

@@ -25,15 +25,22 @@ export function drawMaskRow(
     b = (c + (c << 3)) | 0;
     c = (((c << 21) | (c >>> 11)) + t) | 0;
   }
-  const end = at + count;
-  for (let i = at; i < end; i += 2) {
+  // Branch-free: (draw - threshold) >>> 31 is 1 exactly when draw < threshold, a drop.
+  const pairs = count >> 1;
+  for (let i = 0; i < pairs; i++) {
     t = (((a + b) | 0) + d) | 0;
     d = (d + 1) | 0;
     a = b ^ (b >>> 9);
     b = (c + (c << 3)) | 0;
     c = (((c << 21) | (c >>> 11)) + t) | 0;
-    u8[i] = (t & 0xffff) >= threshold ? 1 : 0;
-    // Never past the row: the next row may belong to another thread.
-    if (i + 1 < end) u8[i + 1] = t >>> 16 >= threshold ? 1 : 0;
+    const o = at + 2 * i;
+    u8[o] = (((t & 0xffff) - threshold) >>> 31) ^ 1;
+    u8[o + 1] = (((t >>> 16) - threshold) >>> 31) ^ 1;
+  }
+  // An odd last unit takes the low half of one more draw, and never writes past the row: the next
+  // row may belong to another thread.
+  if (count & 1) {
+    t = (((a + b) | 0) + d) | 0;
+    u8[at + count - 1] = (((t & 0xffff) - threshold) >>> 31) ^ 1;
   }
 }

@@ -8,7 +8,7 @@
 
 import type { Topology } from '../model/topology.js';
 import { alignUp } from '../wasm/arena.js';
-import { CONTROL_BYTES, MAX_THREADS } from './control.js';
+import { MAX_THREADS } from './control.js';
 import type { OptimizerConfig } from './optimizers.js';
 
 export type ForwardOp =
@@ -64,7 +64,7 @@ export interface Plan {
   grads: number;
   state: [number, number];
   optimizer: OptimizerNumbers | undefined;
-  /** The per-call data: control block, uint8 scale table, and the batch in its forms. */
+  /** The model's control block; then the per-call data: uint8 scale table, and the batch in its forms. */
   control: number;
   table: number;
   x: number;
@@ -95,6 +95,8 @@ export interface ModelRegions {
   params: number;
   grads: number;
   state: [number, number];
+  /** The model's control block (see control.ts): one per memory, shared by every call and thread. */
+  control: number;
 }
 
 /**
@@ -114,7 +116,7 @@ export function buildPlan(
   const { inputDim, outputDim, nodes } = topology;
   const training = optimizer !== undefined;
   const nonzeros = capacity * inputDim;
-  const control = take(CONTROL_BYTES);
+  const control = regions.control;
   const table = floats(256);
   const x = floats(capacity * inputDim);
   const targets = floats(capacity * outputDim);

@@ -1,16 +1,15 @@
 // One fit, evaluate or predict call on the main thread: it leases memory for the call's data sets
-// and batches, copies the data sets in once (uint8 images stay uint8), builds the plan, optionally
-// starts worker threads, and then runs phases of the plan. A training step thus copies nothing from
+// and batches, copies the data sets in once (uint8 images stay uint8), builds the plan, and then runs
+// phases of the plan, on the main thread alone or with a pool of workers. A training step thus copies nothing from
 // JavaScript at all: the threads gather their rows out of the data set in linear memory.
 
 import type { Topology } from '../model/topology.js';
-import { WorkerPool } from '../threads/pool.js';
+import type { WorkerPool } from '../threads/pool.js';
 import type { Arena } from '../wasm/arena.js';
 import { alignUp } from '../wasm/arena.js';
-import { compiledModule, kernelBuild } from '../wasm/kernels.js';
 import type { Inputs } from './batches.js';
 import {
-  CORRECTION1, CORRECTION2, DATA, DATA_F32, DATA_KIND, DATA_U8, FROM, KEY0, KEY1, LEARNING_RATE, MAX_THREADS, ORDER, Phase,
+  CORRECTION1, CORRECTION2, DATA, DATA_F32, DATA_KIND, DATA_U8, FROM, KEY0, KEY1, LEARNING_RATE, ORDER, Phase,
   ROWS, SPARSE, SPLITS, TARGET_DATA, THREADS, share,
 } from './control.js';
 import type { OptimizerConfig } from './optimizers.js';
@@ -51,7 +50,6 @@ export class Session {
   private readonly arena: Arena;
   private readonly runner: Runner;
   private pool: WorkerPool | undefined;
-  private threads = 1;
   private closed = false;
   private readonly balance: Float64Array;
 
@@ -93,17 +91,13 @@ export class Session {
     this.runner = new Runner(arena.kernels, this.plan);
   }
 
-  /** Starts worker threads so that phases run on `threads` threads; needs the threads build. */
-  async startThreads(threads: number): Promise<void> {
-    const wanted = Math.min(threads, MAX_THREADS);
-    if (wanted <= 1 || !kernelBuild()?.threads || !this.arena.shared) return;
-    this.pool = await WorkerPool.start(wanted, compiledModule(), this.arena.memory, this.plan);
-    this.threads = this.pool.threads;
+  /** Runs the phases on this pool's threads too (its memory must be the model's), or on the main thread alone. */
+  usePool(pool: WorkerPool | undefined): void {
+    this.pool = pool;
   }
 
-  /** Threads the phases run on. */
-  get threadCount(): number {
-    return this.threads;
+  private get threads(): number {
+    return this.pool?.threads ?? 1;
   }
 
   /** Shuffles a data set's row order. */
@@ -167,11 +161,10 @@ export class Session {
     return result;
   }
 
-  /** Stops the threads and returns the memory. */
+  /** Returns the memory; the pool, if any, belongs to the caller. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.pool?.close();
     this.arena.release();
   }
 
@@ -209,8 +202,12 @@ export class Session {
   }
 
   private run(phase: number): void {
-    if (this.pool) this.pool.run(phase, () => this.runner.run(phase, 0));
-    else this.runner.run(phase, 0);
+    if (!this.pool) {
+      this.runner.run(phase, 0);
+      return;
+    }
+    this.pool.load(this.plan);
+    this.pool.run(phase, () => this.runner.run(phase, 0));
   }
 
   private rowTotals(count: number): { lossSum: number; correct: number } {
