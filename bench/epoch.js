@@ -1,43 +1,63 @@
-// npm run bench: the seed network's training epoch in mnist-wasm and in TensorFlow.js's wasm backend,
-// in the same run and on the same data. Each framework trains in a child process of its own, one
-// after the other, so that neither's memory or threads disturb the other and peak RSS is its own.
-// Reports medians; asserts nothing.
+// npm run bench: the seed network's training epoch in mnist-wasm, on one thread and on every core,
+// with layer 1 sparse (the default on MNIST) and forced dense; predict's throughput; the time from
+// import to a first prediction; and TensorFlow.js's wasm backend on the same data in the same run.
+// Every measurement runs in a child process of its own, one after the other, so that none disturbs
+// another and peak RSS is its own. Reports medians; asserts nothing.
 //
-//   npm run bench [-- --runs 3 --epochs 2 --tfjs-epochs 2 --skip-tfjs --json]
+//   npm run bench [-- --runs 3 --epochs 3 --tfjs-epochs 2 --skip-tfjs --json]
 
 import { execFileSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { FLOPS_PER_SAMPLE, median } from './seed-network.js';
 
 const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '3' },
-    epochs: { type: 'string', default: '2' },
+    epochs: { type: 'string', default: '3' },
     'tfjs-epochs': { type: 'string', default: '2' },
     'skip-tfjs': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
   },
 });
+const runs = Number(values.runs);
+const cores = availableParallelism();
 
-const runChild = (script, epochs) =>
-  JSON.parse(execFileSync(process.execPath, [new URL(script, import.meta.url).pathname, String(epochs)], { encoding: 'utf8', maxBuffer: 1 << 24 }).trim().split('\n').pop());
+const runChild = (script, args = []) => {
+  const output = execFileSync(process.execPath, [new URL(script, import.meta.url).pathname, ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  return JSON.parse(output.trim().split('\n').pop());
+};
+const repeat = (count, fn) => Array.from({ length: count }, fn);
 
-const ours = [];
-for (let run = 0; run < Number(values.runs); run++) ours.push(runChild('./run-mnist-wasm.js', values.epochs));
-const reference = values['skip-tfjs'] ? undefined : runChild('./run-tfjs.js', values['tfjs-epochs']);
+const epochs = ['--epochs', values.epochs];
+const allThreads = repeat(runs, (_, run) => runChild('./run-mnist-wasm.js', [...epochs, '--threads', String(cores), ...(run === 0 ? ['--kernels'] : [])]));
+const oneThread = repeat(runs, () => runChild('./run-mnist-wasm.js', [...epochs, '--threads', '1']));
+const dense = repeat(Math.max(1, runs - 1), () => runChild('./run-mnist-wasm.js', [...epochs, '--threads', String(cores), '--dense']));
+const firstPrediction = repeat(5, () => runChild('./first-prediction.js'));
+const reference = values['skip-tfjs'] ? undefined : runChild('./run-tfjs.js', [values['tfjs-epochs']]);
 
-const ourEpoch = median(ours.flatMap((r) => r.epochSeconds));
+const epochMedian = (results) => median(results.flatMap((r) => r.epochSeconds));
+const summary = (results) => ({
+  threads: results[0].threads,
+  layer1: results[0].layer1,
+  epochSecondsMedian: epochMedian(results),
+  epochSeconds: results.map((r) => r.epochSeconds),
+  usefulGflops: results[0].usefulFlopsPerEpoch / epochMedian(results) / 1e9,
+  denseEquivalentGflops: (FLOPS_PER_SAMPLE * 60000) / epochMedian(results) / 1e9,
+  predictImagesPerSecond: median(results.map((r) => r.predictImagesPerSecond)),
+  testAccuracyAfterEpochs: results[0].testAccuracy,
+  peakRssMiB: Math.max(...results.map((r) => r.peakRssMiB)),
+});
 const result = {
-  machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
-  mnistWasm: {
-    epochSecondsMedian: ourEpoch,
-    epochSeconds: ours.map((r) => r.epochSeconds),
-    trainingGflops: (FLOPS_PER_SAMPLE * 60000) / ourEpoch / 1e9,
-    forwardKernelGflops: median(ours.map((r) => r.kernels.forwardGflops)),
-    weightGradientKernelGflops: median(ours.map((r) => r.kernels.weightGradientGflops)),
-    kernelShape: ours[0].kernels.shape,
-    testAccuracyAfterEpochs: ours[0].testAccuracy,
-    peakRssMiB: Math.max(...ours.map((r) => r.peakRssMiB)),
+  machine: { cpus: cores, node: process.version },
+  epochsPerRun: Number(values.epochs),
+  mnistWasm: { allThreads: summary(allThreads), oneThread: summary(oneThread), denseLayer1: summary(dense) },
+  threadScaling: epochMedian(oneThread) / epochMedian(allThreads),
+  sparseOverDense: epochMedian(dense) / epochMedian(allThreads),
+  kernels: allThreads[0].kernels,
+  firstPredictionMs: {
+    fromImport: median(firstPrediction.map((r) => r.fromImportMs)),
+    fromProcessStart: median(firstPrediction.map((r) => r.fromProcessStartMs)),
   },
 };
 if (reference) {
@@ -49,24 +69,30 @@ if (reference) {
     testAccuracyAfterEpochs: reference.testAccuracy,
     peakRssMiB: reference.peakRssMiB,
   };
-  result.speedup = result.tfjs.epochSecondsMedian / ourEpoch;
+  result.speedupOverTfjs = result.tfjs.epochSecondsMedian / epochMedian(allThreads);
+  result.speedupOverTfjsOneThread = result.tfjs.epochSecondsMedian / epochMedian(oneThread);
 }
 
 if (values.json) {
   console.log(JSON.stringify(result, null, 2));
 } else {
-  const m = result.mnistWasm;
+  const { allThreads: a, oneThread: o, denseLayer1: d } = result.mnistWasm;
+  const t = result.tfjs;
+  const fixed = (x, digits = 2) => (x === undefined ? '-' : x.toFixed(digits));
   const rows = [
-    ['', 'mnist-wasm (1 thread)', reference ? `${result.tfjs.framework}, ${result.tfjs.threads} thread(s)` : 'TensorFlow.js (skipped)'],
-    ['epoch seconds (median)', m.epochSecondsMedian.toFixed(2), reference ? result.tfjs.epochSecondsMedian.toFixed(2) : '-'],
-    ['epochs measured', String(ours.length * Number(values.epochs)), reference ? String(reference.epochSeconds.length) : '-'],
-    ['test accuracy after the run', m.testAccuracyAfterEpochs.toFixed(4), reference ? result.tfjs.testAccuracyAfterEpochs.toFixed(4) : '-'],
-    ['peak RSS (MiB)', m.peakRssMiB.toFixed(0), reference ? result.tfjs.peakRssMiB.toFixed(0) : '-'],
-    ['training GFLOP/s (dense-equivalent)', m.trainingGflops.toFixed(1), '-'],
-    [`dense forward GFLOP/s (${m.kernelShape})`, m.forwardKernelGflops.toFixed(1), '-'],
-    ['dense dW GFLOP/s (same shape)', m.weightGradientKernelGflops.toFixed(1), '-'],
+    ['', `mnist-wasm, ${a.threads} threads`, 'mnist-wasm, 1 thread', `mnist-wasm, ${d.threads} threads, dense layer 1`, t ? `${t.framework}, ${t.threads} thread(s)` : 'TensorFlow.js (skipped)'],
+    ['epoch seconds (median)', fixed(a.epochSecondsMedian), fixed(o.epochSecondsMedian), fixed(d.epochSecondsMedian), fixed(t?.epochSecondsMedian)],
+    ['GFLOP/s, useful (nonzero pixels)', fixed(a.usefulGflops, 1), fixed(o.usefulGflops, 1), fixed(d.usefulGflops, 1), '-'],
+    ['GFLOP/s, dense-equivalent', fixed(a.denseEquivalentGflops, 1), fixed(o.denseEquivalentGflops, 1), fixed(d.denseEquivalentGflops, 1), '-'],
+    ['predict, images/s (10,000 test images)', fixed(a.predictImagesPerSecond, 0), fixed(o.predictImagesPerSecond, 0), fixed(d.predictImagesPerSecond, 0), '-'],
+    ['test accuracy after the run', fixed(a.testAccuracyAfterEpochs, 4), fixed(o.testAccuracyAfterEpochs, 4), fixed(d.testAccuracyAfterEpochs, 4), fixed(t?.testAccuracyAfterEpochs, 4)],
+    ['peak RSS (MiB)', fixed(a.peakRssMiB, 0), fixed(o.peakRssMiB, 0), fixed(d.peakRssMiB, 0), fixed(t?.peakRssMiB, 0)],
   ];
-  const widths = [0, 1, 2].map((c) => Math.max(...rows.map((r) => r[c].length)));
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   for (const row of rows) console.log(row.map((cell, c) => cell.padEnd(widths[c])).join('  '));
-  if (reference) console.log(`\nmnist-wasm is ${result.speedup.toFixed(1)}x faster per epoch than ${result.tfjs.framework} in this run.`);
+  const k = result.kernels;
+  console.log(`\n${a.threads} threads are ${result.threadScaling.toFixed(2)}x faster than 1; the sparse layer 1 is ${result.sparseOverDense.toFixed(2)}x faster than the dense one.`);
+  console.log(`Dense kernels alone, 1 thread, ${k.shape}: forward ${k.forwardGflops.toFixed(1)} GFLOP/s, dW ${k.weightGradientGflops.toFixed(1)} GFLOP/s.`);
+  console.log(`First prediction: ${result.firstPredictionMs.fromImport.toFixed(0)} ms after import (${result.firstPredictionMs.fromProcessStart.toFixed(0)} ms after the process started).`);
+  if (t) console.log(`mnist-wasm is ${result.speedupOverTfjs.toFixed(1)}x faster per epoch than ${t.framework} in this run (${result.speedupOverTfjsOneThread.toFixed(1)}x on one thread).`);
 }

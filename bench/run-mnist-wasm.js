@@ -28,13 +28,16 @@ const history = await model.fit(data.train.images, data.yTrain, {
   batchSize: BATCH_SIZE, epochs: Number(values.epochs), seed: 1, threads, sparseInput: values.dense ? false : undefined,
 });
 const [, accuracy] = model.evaluate(data.test.images, data.yTest);
-// predict over the 10,000 test images, on one thread (predict is synchronous)
+// predict over the 10,000 test images, on the same threads
+await model.startThreads(threads);
 const predictSeconds = [];
 for (let run = 0; run < 7; run++) {
   const started = performance.now();
   model.predict(data.test.images);
   predictSeconds.push((performance.now() - started) / 1000);
 }
+
+model.stopThreads();
 
 console.log(JSON.stringify({
   framework: 'mnist-wasm',
