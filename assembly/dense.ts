@@ -130,15 +130,8 @@ export function denseForwardReference(
   out: usize, inp: usize, weight: usize, bias: usize, mask: usize, scale: f32,
   batch: i32, inDim: i32, outDim: i32, relu: bool,
 ): void {
-  denseForwardColumns(out, inp, weight, bias, mask, scale, batch, inDim, outDim, relu, 0, outDim);
-}
-
-function denseForwardColumns(
-  out: usize, inp: usize, weight: usize, bias: usize, mask: usize, scale: f32,
-  batch: i32, inDim: i32, outDim: i32, relu: bool, fromColumn: i32, toColumn: i32,
-): void {
   for (let i = 0; i < batch; i++) {
-    for (let j = fromColumn; j < toColumn; j++) {
+    for (let j = 0; j < outDim; j++) {
       let acc: f32 = bias ? load<f32>(bias + (<usize>j << 2)) : 0;
       for (let k = 0; k < inDim; k++) {
         acc += load<f32>(inp + ((<usize>i * inDim + k) << 2)) * load<f32>(weight + ((<usize>k * outDim + j) << 2));
@@ -253,15 +246,8 @@ export function denseWeightGradient(
 export function denseWeightGradientReference(
   dweight: usize, dout: usize, inp: usize, batch: i32, inDim: i32, outDim: i32, inStride: i32,
 ): void {
-  denseWeightGradientColumns(dweight, dout, inp, batch, inDim, outDim, inStride, 0, outDim);
-}
-
-function denseWeightGradientColumns(
-  dweight: usize, dout: usize, inp: usize, batch: i32, inDim: i32, outDim: i32, inStride: i32,
-  fromColumn: i32, toColumn: i32,
-): void {
   for (let k = 0; k < inDim; k++) {
-    for (let j = fromColumn; j < toColumn; j++) {
+    for (let j = 0; j < outDim; j++) {
       let acc: f32 = 0;
       for (let b = 0; b < batch; b++) {
         acc += load<f32>(inp + ((<usize>b * inStride + k) << 2)) * load<f32>(dout + ((<usize>b * outDim + j) << 2));

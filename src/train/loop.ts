@@ -54,7 +54,8 @@ export interface FitOptions {
   seed?: number;
   /**
    * Threads to train on: by default every core in Node, Deno and Bun, and in browsers when the page is
-   * cross-origin isolated (`crossOriginIsolated`); otherwise 1. Results do not depend on it.
+   * cross-origin isolated (`crossOriginIsolated`); otherwise 1. A model that keeps threads open
+   * (`startThreads`) trains on those unless this is 1. Results do not depend on it.
    */
   threads?: number;
   /**
@@ -123,9 +124,9 @@ export async function fitLoop(model: Trainee & Runnable, x: Inputs, y: Float32Ar
   // The model's own pool if it keeps one open; else one for this fit alone, unless asked for one thread.
   let temporary: WorkerPool | undefined;
   try {
-    if (options.threads === 1) session.usePool(undefined);
-    else if (model.pool) session.usePool(model.pool);
-    else session.usePool((temporary = await startPool(model, options.threads ?? (await defaultThreads()), session.plan)));
+    if (options.threads !== 1) {
+      session.usePool(model.pool ?? (temporary = await startPool(model, options.threads ?? (await defaultThreads()), session.plan)));
+    }
     const history: History = { epoch: [], history: { loss: [], accuracy: [], valLoss: [], valAccuracy: [], seconds: [] } };
     const batches = Math.ceil(rows / batchSize);
     const sparse = options.sparseInput ?? isSparse(x, topology.inputDim);

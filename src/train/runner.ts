@@ -54,9 +54,10 @@ export class Runner {
     this.gather(first, count);
     const key0 = this.i32[c + KEY0];
     const key1 = this.i32[c + KEY1];
-    plan.masks.forEach((spec, layer) => {
+    for (let layer = 0; layer < plan.masks.length; layer++) {
+      const spec = plan.masks[layer];
       for (let r = first; r < first + count; r++) drawMaskRow(this.u8, spec.mask + r * spec.dim, spec.dim, spec.threshold, key0, key1, r, layer);
-    });
+    }
     this.forward(plan.training, first, count);
     const classes = plan.outputDim;
     const at = first * classes * 4;

@@ -148,12 +148,12 @@ export class Session {
 
   /** The model's output for every row of a data set: (rows, outputDim). */
   predict(set: number, sparse: boolean): Float32Array {
-    const data = this.sets[set];
+    const data = { ...this.sets[set], y: 0 };
     const width = this.plan.outputDim;
     const result = new Float32Array(data.rows * width);
     for (let from = 0; from < data.rows; from += this.plan.capacity) {
       const count = Math.min(this.plan.capacity, data.rows - from);
-      this.setArguments({ ...data, y: 0 }, from, count, sparse, false);
+      this.setArguments(data, from, count, sparse, false);
       this.run(Phase.InferRows);
       const start = this.plan.output >> 2;
       result.set(this.arena.f32.subarray(start, start + count * width), from * width);
@@ -179,6 +179,7 @@ export class Session {
     i32[c + ORDER] = ordered ? data.order : 0;
     i32[c + TARGET_DATA] = data.y;
     i32[c + THREADS] = this.threads;
+    // Written for every call: a nested call (a predict in a callback) shares the control block.
     this.splitFirstLayer(sparse);
   }
 

@@ -75,7 +75,7 @@ export interface KernelBuild {
 }
 
 /** Pages of 64 KiB a shared memory may grow to: 2 GiB, as declared by the threads build. */
-export const MAXIMUM_PAGES = 32768;
+const MAXIMUM_PAGES = 32768;
 
 const builds = {
   plain: new URL('../../build/kernels.wasm', import.meta.url),
@@ -151,7 +151,7 @@ function loaded(): Compiled {
 }
 
 /** Whether this runtime can share a WebAssembly memory between threads. */
-export function sharedMemorySupported(): boolean {
+function sharedMemorySupported(): boolean {
   try {
     return new WebAssembly.Memory({ initial: 0, maximum: 1, shared: true }).buffer instanceof SharedArrayBuffer;
   } catch {
