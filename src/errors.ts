@@ -80,6 +80,13 @@ export class KernelsUnavailableError extends MnistWasmError {
   }
 }
 
+/** Bytes claimed to be a saved model are not one: bad magic or version, truncated, inconsistent, or corrupted. */
+export class ModelFormatError extends MnistWasmError {
+  constructor(message: string) {
+    super('MODEL_FORMAT', message);
+  }
+}
+
 /** Worker threads could not start, or one failed while running its share of a step. */
 export class ThreadsError extends MnistWasmError {
   constructor(message: string) {

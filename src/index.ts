@@ -17,5 +17,5 @@ export type { BatchLogs, Callbacks, EpochLogs, FitOptions, History } from './tra
 export type { Inputs } from './train/batches.js';
 export {
   MnistWasmError, IdxFormatError, DataNotFoundError, ShapeError, InvalidArgumentError, NotCompiledError,
-  TrainingDivergedError, KernelsUnavailableError, ThreadsError,
+  TrainingDivergedError, KernelsUnavailableError, ThreadsError, ModelFormatError,
 } from './errors.js';

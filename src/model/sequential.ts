@@ -16,7 +16,8 @@ import { Session } from '../train/session.js';
 import { initialize } from './initializers.js';
 import type { Layer } from './layers.js';
 import { formatSummary } from './summary.js';
-import { resolveTopology, type Topology } from './topology.js';
+import { decodeModel, encodeModel } from './format.js';
+import { resolveTopology, weightShapes, type Topology } from './topology.js';
 
 export type LossName = 'categoricalCrossentropy' | 'categorical_crossentropy';
 
@@ -69,6 +70,8 @@ export class Sequential {
   private optimizerConfig: OptimizerConfig | undefined;
   private optimizer: OptimizerRuntime | undefined;
   private pool: WorkerPool | undefined;
+  /** Weights to start from instead of the initializers (a model read by fromBytes). */
+  private loadedWeights: Float32Array[] | undefined;
 
   constructor(layers: readonly Layer[], options: SequentialOptions = {}) {
     if (!Array.isArray(layers)) throw new InvalidArgumentError(`Sequential: expected an array of layers, got ${describe(layers)}`);
@@ -205,6 +208,33 @@ export class Sequential {
   }
 
   /**
+   * The model as bytes: its layers and its weights, in a small versioned format with a checksum (see
+   * src/model/format.ts), for `Sequential.fromBytes` in Node, a browser or a Worker.
+   *
+   * @example
+   * const bytes = model.toBytes(); // 2.5 MB for 784-800-10
+   */
+  toBytes(): Uint8Array {
+    return encodeModel({ name: this.name, layers: [...this.layers], weights: weightShapes(this.topology) }, this.getWeights());
+  }
+
+  /**
+   * A model from `toBytes`'s bytes, with its weights; it still needs `compile` to train. Everything is
+   * checked first: a bad file gives a ModelFormatError that says what is wrong.
+   *
+   * @example
+   * const model = Sequential.fromBytes(bytes);
+   * await init();
+   * model.predict(image);
+   */
+  static fromBytes(bytes: Uint8Array): Sequential {
+    const { header, weights } = decodeModel(bytes, (layers) => weightShapes(resolveTopology(layers)));
+    const model = new Sequential(header.layers, { name: header.name });
+    model.loadedWeights = weights;
+    return model;
+  }
+
+  /**
    * Copies of the weights, per dense layer its kernel (inDim × units, row-major) then its bias, as Keras
    * orders them.
    *
@@ -254,6 +284,12 @@ export class Sequential {
     const arena = new Arena(instantiateKernels());
     const params = arena.reserve(this.topology.paramFloats * 4);
     const control = arena.reserve(CONTROL_BYTES);
+    this.memory = { arena, params, control };
+    if (this.loadedWeights) {
+      this.setWeights(this.loadedWeights);
+      this.loadedWeights = undefined;
+      return this.memory;
+    }
     const source = random ?? new Random(this.seed ?? randomSeed());
     const f32 = arena.f32;
     for (const node of this.topology.nodes) {
@@ -262,7 +298,6 @@ export class Sequential {
       initialize(f32, (params >> 2) + node.weight, inDim * outDim, layer.kernelInitializer, source, inDim, outDim);
       if (node.bias >= 0) initialize(f32, (params >> 2) + node.bias, outDim, layer.biasInitializer, source, inDim, outDim);
     }
-    this.memory = { arena, params, control };
     return this.memory;
   }
 

@@ -98,3 +98,14 @@ function uniqueName(base: string, used: Map<string, number>, explicit: boolean):
 function alignFloats(count: number): number {
   return Math.ceil(count / FLOAT_ALIGN) * FLOAT_ALIGN;
 }
+
+/** The shape of each tensor of getWeights(), in its order: per dense layer [inDim, units], then [units] for its bias. */
+export function weightShapes(topology: Topology): number[][] {
+  const shapes: number[][] = [];
+  for (const node of topology.nodes) {
+    if (node.kind !== 'dense') continue;
+    shapes.push([node.inDim, node.outDim]);
+    if (node.bias >= 0) shapes.push([node.outDim]);
+  }
+  return shapes;
+}
