@@ -1,13 +1,26 @@
 import { defineConfig } from 'tsup';
 
-// Unbundled ESM that mirrors src/: a module's place in dist/ matches its place in src/, so the
-// relative URL of build/kernels.wasm is the same whether the source or the build is running.
-export default defineConfig({
-  entry: ['src/**/*.ts'],
-  format: ['esm'],
-  bundle: false,
-  dts: true,
-  clean: true,
-  target: 'es2022',
-  outDir: 'dist',
-});
+export default defineConfig([
+  // Unbundled ESM that mirrors src/: a module's place in dist/ matches its place in src/, so the
+  // relative URLs of build/*.wasm and of the worker thread's script hold in both.
+  {
+    entry: ['src/**/*.ts'],
+    format: ['esm'],
+    bundle: false,
+    dts: true,
+    target: 'es2022',
+    outDir: 'dist',
+  },
+  // CommonJS for require(): one bundled file at the same depth (dist/cjs/), so those relative URLs
+  // still point at build/ and at dist/threads/worker.js (the worker itself is always ESM).
+  {
+    entry: { index: 'src/index.ts' },
+    format: ['cjs'],
+    bundle: true,
+    dts: true,
+    shims: true,
+    target: 'es2022',
+    outDir: 'dist/cjs',
+    external: ['@assemblyscript/loader'],
+  },
+]);

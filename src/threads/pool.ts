@@ -137,7 +137,7 @@ export async function defaultThreads(): Promise<number> {
 }
 
 async function spawn(): Promise<WorkerHandle> {
-  const url = new URL('./worker.js', import.meta.url);
+  const url = new URL('../threads/worker.js', import.meta.url);
   const scope = globalThis as { process?: { versions?: { node?: string } }; window?: unknown };
   if (scope.process?.versions?.node && scope.window === undefined) {
     const { Worker } = await import('node:worker_threads');
