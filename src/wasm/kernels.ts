@@ -77,12 +77,25 @@ export interface KernelBuild {
 /** Pages of 64 KiB a shared memory may grow to: 2 GiB, as declared by the threads build. */
 const MAXIMUM_PAGES = 32768;
 
-const builds = {
-  plain: new URL('../../build/kernels.wasm', import.meta.url),
-  threads: new URL('../../build/kernels-threads.wasm', import.meta.url),
-  relaxed: new URL('../../build/kernels-relaxed.wasm', import.meta.url),
-  threadsRelaxed: new URL('../../build/kernels-threads-relaxed.wasm', import.meta.url),
-};
+type BuildName = 'plain' | 'threads' | 'relaxed' | 'threadsRelaxed';
+
+/**
+ * Where each build sits beside this module. Computed when first needed, not at import, so that a
+ * runtime without import.meta.url (an edge Worker that passes init a compiled module) can still
+ * import the library; each URL is written out whole so that bundlers see and copy the files.
+ */
+function buildUrl(name: BuildName): URL {
+  switch (name) {
+    case 'plain':
+      return new URL('../../build/kernels.wasm', import.meta.url);
+    case 'threads':
+      return new URL('../../build/kernels-threads.wasm', import.meta.url);
+    case 'relaxed':
+      return new URL('../../build/kernels-relaxed.wasm', import.meta.url);
+    case 'threadsRelaxed':
+      return new URL('../../build/kernels-threads-relaxed.wasm', import.meta.url);
+  }
+}
 
 interface Compiled {
   module: WebAssembly.Module;
@@ -162,15 +175,15 @@ function sharedMemorySupported(): boolean {
 async function compileDefault(relaxed: boolean): Promise<Compiled> {
   const threads = sharedMemorySupported();
   if (relaxed) {
-    const bytes = await readUrl(threads ? builds.threadsRelaxed : builds.relaxed);
+    const bytes = await readUrl(buildUrl(threads ? 'threadsRelaxed' : 'relaxed'));
     if (WebAssembly.validate(bytes)) return describeModule(await compileBytes(bytes), true);
   }
-  return compile(threads ? builds.threads : builds.plain);
+  return compile(buildUrl(threads ? 'threads' : 'plain'));
 }
 
 async function compile(source: KernelSource): Promise<Compiled> {
   if (source instanceof WebAssembly.Module) return describeModule(source, false);
-  if (source instanceof URL || typeof source === 'string') return describeModule(await compileBytes(await readUrl(new URL(source, builds.plain))), false);
+  if (source instanceof URL || typeof source === 'string') return describeModule(await compileBytes(await readUrl(new URL(source, buildUrl('plain')))), false);
   if (isResponse(source)) return describeModule(await compileBytes(await source.arrayBuffer()), false);
   return describeModule(await compileBytes(source), false);
 }
