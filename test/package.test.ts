@@ -1,13 +1,17 @@
 // The package as users receive it: `npm pack`, installed into an empty project, then imported from
-// Node ESM and required from CommonJS (training on threads, predicting, a model through bytes), and
-// checked by publint and are-the-types-wrong. `npm test` has built dist/ and build/ already.
+// Node ESM and required from CommonJS (training on threads, predicting, a model through bytes), run
+// in workerd (Miniflare) as the example edge Worker, and checked by publint and are-the-types-wrong.
+// `npm test` has built dist/ and build/ already.
 
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Sequential, dense, init, loadMnist, relu, sgd, softmax, toCategorical } from 'mnist-wasm';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
@@ -60,5 +64,49 @@ describe('the packed package', () => {
     const wasm = ['kernels', 'kernels-threads', 'kernels-relaxed', 'kernels-threads-relaxed'].map((name) => `./${name}.wasm`);
     // The .wasm subpaths are assets for bundlers and Workers, not modules with types.
     run(process.execPath, [join(root, 'node_modules/@arethetypeswrong/cli/dist/index.js'), tarball, '--exclude-entrypoints', ...wasm], root);
+  });
+});
+
+describe('the example edge Worker (examples/worker) in workerd, through Miniflare', () => {
+  it('loads the precompiled kernels and a model from bytes, and answers POST /predict as Node predicts', async () => {
+    const { train, test } = await loadMnist();
+    const model = new Sequential([dense(64, { inputDim: 784 }), relu(), dense(10), softmax()], { seed: 2 });
+    model.compile({ loss: 'categoricalCrossentropy', optimizer: sgd({ learningRate: 0.1 }) });
+    await model.fit(train.images.subarray(0, 5000 * 784), toCategorical(train.labels.subarray(0, 5000), 10), { batchSize: 100, seed: 1 });
+    await init();
+
+    // Bundled against the installed tarball, as wrangler would: kernels.wasm and model.bin stay modules.
+    const source = join(project, 'worker');
+    await mkdir(source, { recursive: true });
+    await copyFile(join(root, 'examples/worker/worker.js'), join(source, 'worker.js'));
+    await writeFile(join(source, 'model.bin'), model.toBytes());
+    const out = join(project, 'worker-out');
+    await build({
+      entryPoints: [join(source, 'worker.js')], bundle: true, format: 'esm', platform: 'browser', outdir: out,
+      absWorkingDir: project, loader: { '.wasm': 'copy', '.bin': 'copy' }, external: ['node:*'], logLevel: 'silent',
+    });
+    const worker = new Miniflare({
+      modules: true, modulesRoot: out, scriptPath: join(out, 'worker.js'), compatibilityDate: '2026-05-01', compatibilityFlags: ['nodejs_compat'],
+      modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }, { type: 'Data', include: ['**/*.bin'] }],
+    });
+    try {
+      for (let i = 0; i < 3; i++) {
+        const image = test.images.slice(i * 784, (i + 1) * 784);
+        const expected = Array.from(model.predict(image));
+        const asJson = await worker.dispatchFetch('http://worker/predict', { method: 'POST', body: JSON.stringify(Array.from(image)), headers: { 'content-type': 'application/json' } });
+        const asBytes = await worker.dispatchFetch('http://worker/predict', { method: 'POST', body: image, headers: { 'content-type': 'application/octet-stream' } });
+        for (const response of [asJson, asBytes]) {
+          expect(response.status).toBe(200);
+          const answer = (await response.json()) as { class: number; probabilities: number[] };
+          expect(answer.probabilities).toEqual(expected);
+          expect(answer.class).toBe(expected.indexOf(Math.max(...expected)));
+        }
+      }
+      const bad = await worker.dispatchFetch('http://worker/predict', { method: 'POST', body: '[1, 2, 3]', headers: { 'content-type': 'application/json' } });
+      expect(bad.status).toBe(400);
+      expect(await bad.json()).toEqual({ error: 'expected a JSON array of 784 numbers' });
+    } finally {
+      await worker.dispose();
+    }
   });
 });
