@@ -62,7 +62,8 @@ describe('the packed package', () => {
   it('passes publint and are-the-types-wrong', () => {
     expect(run(process.execPath, [join(root, 'node_modules/publint/src/cli.js'), 'run', '--strict', tarball], root)).toMatch(/All good/);
     const wasm = ['kernels', 'kernels-threads', 'kernels-relaxed', 'kernels-threads-relaxed'].map((name) => `./${name}.wasm`);
-    // The .wasm subpaths are assets for bundlers and Workers, not modules with types.
+    // The .wasm subpaths are assets for bundlers and Workers: typed (types/kernels-wasm.d.ts) where a
+    // bundler or Worker imports them, and not meant for node10 resolution or require().
     run(process.execPath, [join(root, 'node_modules/@arethetypeswrong/cli/dist/index.js'), tarball, '--exclude-entrypoints', ...wasm], root);
   });
 });
