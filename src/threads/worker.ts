@@ -8,6 +8,7 @@ import type { Plan } from '../train/plan.js';
 import { Runner } from '../train/runner.js';
 import { instantiateShared, type Kernels } from '../wasm/kernels.js';
 import type { WorkerStart } from './pool.js';
+import { nodeModule } from '../platform/node.js';
 
 /** Polls before sleeping: a step's next phase usually comes within microseconds. */
 const SPINS = 1 << 16;
@@ -17,7 +18,7 @@ interface Port {
 }
 
 const scope = globalThis as unknown as { process?: { versions?: { node?: string } }; addEventListener?: (type: string, listener: (event: { data: Message }) => void) => void };
-const nodePort = scope.process?.versions?.node ? (await import('node:worker_threads')).parentPort : null;
+const nodePort = scope.process?.versions?.node ? (await nodeModule('worker_threads')).parentPort : null;
 
 /** The first message brings the module, the memory and a plan; later ones a new plan only. */
 type Message = WorkerStart | { plan: Plan };

@@ -16,6 +16,7 @@
 
 import { instantiateSync } from '@assemblyscript/loader';
 import { KernelsUnavailableError } from '../errors.js';
+import { nodeModule } from '../platform/node.js';
 
 /** The kernels' exports; pointers are byte offsets into `memory`. */
 export interface Kernels {
@@ -208,7 +209,7 @@ function isResponse(source: KernelSource): source is Response {
 
 async function readUrl(url: URL): Promise<Uint8Array<ArrayBuffer>> {
   if (url.protocol === 'file:') {
-    const { readFile } = await import('node:fs/promises');
+    const { readFile } = await nodeModule('fs/promises');
     try {
       return new Uint8Array(await readFile(url));
     } catch (error) {
