@@ -6,6 +6,7 @@
 import { FAILED, GENERATION, PENDING, PHASE, Phase, recordFailure } from '../train/control.js';
 import type { Plan } from '../train/plan.js';
 import { Runner } from '../train/runner.js';
+import { Arena } from '../wasm/arena.js';
 import { instantiateShared, type Kernels } from '../wasm/kernels.js';
 import type { WorkerStart } from './pool.js';
 import { nodeModule } from '../platform/node.js';
@@ -32,7 +33,7 @@ function receive(message: Message, port: Port): void {
     index = message.index;
   }
   const { plan } = message;
-  const runner = new Runner(kernels!, plan);
+  const runner = new Runner(new Arena(kernels!), plan);
   const control = new Int32Array(kernels!.memory.buffer);
   const base = plan.control >> 2;
   // Read before saying so: the main thread may announce the next phase as soon as it hears.

@@ -9,6 +9,7 @@
 //   the batch for one i, and the thread that computes it also owns W[i, :] and its optimizer state,
 //   so nothing needs reducing. Thread 0 also takes the small bias gradients.
 
+import type { Arena } from '../wasm/arena.js';
 import type { Kernels } from '../wasm/kernels.js';
 import {
   CORRECTION1, CORRECTION2, DATA, DATA_F32, DATA_KIND, FROM, KEY0, KEY1, LEARNING_RATE, ORDER, Phase, ROWS, SPARSE,
@@ -20,21 +21,21 @@ import type { ForwardOp, Plan } from './plan.js';
 export class Runner {
   private readonly k: Kernels;
   private readonly plan: Plan;
-  private readonly memory: WebAssembly.Memory;
-  private buffer: ArrayBufferLike | undefined;
-  private i32 = new Int32Array(0);
-  private f64 = new Float64Array(0);
-  private u8 = new Uint8Array(0);
+  /** The memory's views, refreshed by the arena after growth; this thread reserves nothing from it. */
+  private readonly arena: Arena;
+  private i32: Int32Array<ArrayBufferLike> = new Int32Array(0);
+  private f64: Float64Array<ArrayBufferLike> = new Float64Array(0);
+  private u8: Uint8Array<ArrayBufferLike> = new Uint8Array(0);
 
-  constructor(kernels: Kernels, plan: Plan) {
-    this.k = kernels;
+  constructor(arena: Arena, plan: Plan) {
+    this.k = arena.kernels;
     this.plan = plan;
-    this.memory = kernels.memory;
+    this.arena = arena;
   }
 
   /** Runs thread `thread`'s share of `phase`, with the arguments in the control block. */
   run(phase: number, thread: number): void {
-    this.refresh();
+    ({ i32: this.i32, f64: this.f64, u8: this.u8 } = this.arena);
     const c = this.plan.control >> 2;
     const threads = this.i32[c + THREADS];
     const rows = this.i32[c + ROWS];
@@ -183,13 +184,5 @@ export class Runner {
     } else {
       k.sgdUpdate(plan.params + at, plan.grads + at, count, lr, o.weightDecay);
     }
-  }
-
-  private refresh(): void {
-    if (this.buffer === this.memory.buffer) return;
-    this.buffer = this.memory.buffer;
-    this.i32 = new Int32Array(this.buffer);
-    this.f64 = new Float64Array(this.buffer);
-    this.u8 = new Uint8Array(this.buffer);
   }
 }

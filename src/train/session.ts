@@ -88,7 +88,7 @@ export class Session {
     });
     arena.f32.set(UINT8_SCALE, this.plan.table >> 2);
     this.balance = data.length > 0 ? nonzerosPerInput(data[0].x, inputDim) : new Float64Array(inputDim).fill(1);
-    this.runner = new Runner(arena.kernels, this.plan);
+    this.runner = new Runner(arena, this.plan);
   }
 
   /** Runs the phases on this pool's threads too (its memory must be the model's), or on the main thread alone. */
