@@ -4,7 +4,7 @@ export default defineConfig([
   // Unbundled ESM that mirrors src/: a module's place in dist/ matches its place in src/, so the
   // relative URLs of build/*.wasm and of the worker thread's script hold in both.
   {
-    entry: ['src/**/*.ts'],
+    entry: ['src/**/*.ts', '!src/**/*.d.ts'],
     format: ['esm'],
     bundle: false,
     dts: true,

@@ -1,5 +1,5 @@
 // The package as users receive it: `npm pack`, installed into an empty project, then imported from
-// Node ESM and required from CommonJS (training on threads, predicting, a model through bytes), run
+// Node ESM, CommonJS, Deno and Bun (training on threads, predicting, a model through bytes), run
 // in workerd (Miniflare) as the example edge Worker, and checked by publint and are-the-types-wrong.
 // `npm test` has built dist/ and build/ already.
 
@@ -21,20 +21,41 @@ let tarball = '';
 const run = (command: string, args: string[], cwd: string): string =>
   execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
 
+// Trains on two threads, evaluates, and round-trips the model through bytes. The fingerprint of the
+// trained weights (FNV-1a of toBytes) lets each runtime's result be compared bit for bit with Node's.
 const usage = (load: string) => `
   ${load}
   (async () => {
     const { train, test } = await loadMnist();
-    const model = new Sequential([dense(64, { inputDim: 784 }), relu(), dense(10), softmax()], { seed: 1 });
-    model.compile({ loss: 'categoricalCrossentropy', optimizer: sgd({ learningRate: 0.1 }) });
+    const model = new Sequential([dense(64, { inputDim: 784 }), relu(), dropout(0.2), dense(10), softmax()], { seed: 1 });
+    model.compile({ loss: 'categoricalCrossentropy', optimizer: sgd({ learningRate: 0.1, momentum: 0.9 }) });
     await model.fit(train.images.subarray(0, 5000 * 784), toCategorical(train.labels.subarray(0, 5000), 10), { batchSize: 100, seed: 1, threads: 2 });
     const [, accuracy] = model.evaluate(test.images.subarray(0, 1000 * 784), toCategorical(test.labels.subarray(0, 1000), 10));
     const image = test.images.subarray(0, 784);
-    const same = Sequential.fromBytes(model.toBytes()).predict(image).every((p, i) => p === model.predict(image)[i]);
-    console.log(JSON.stringify({ accuracy, same, build: kernelBuild() }));
+    const bytes = model.toBytes();
+    const same = Sequential.fromBytes(bytes).predict(image).every((p, i) => p === model.predict(image)[i]);
+    let fingerprint = 0x811c9dc5;
+    for (const byte of bytes) fingerprint = Math.imul(fingerprint ^ byte, 0x01000193) >>> 0;
+    console.log(JSON.stringify({ accuracy, same, fingerprint, build: kernelBuild() }));
   })();
 `;
-const names = 'Sequential, dense, relu, softmax, sgd, loadMnist, toCategorical, kernelBuild';
+const names = 'Sequential, dense, relu, dropout, softmax, sgd, loadMnist, toCategorical, kernelBuild';
+
+interface Outcome {
+  accuracy: number;
+  same: boolean;
+  fingerprint: number;
+  build: { threads: boolean };
+}
+
+/** Node ESM first: the others are compared with it. */
+const runtimes: Array<[string, string, string[]]> = [
+  ['Node (ESM)', process.execPath, ['esm.mjs']],
+  ['Node (CommonJS)', process.execPath, ['cjs.cjs']],
+  ['Deno', join(root, 'node_modules/.bin/deno'), ['run', '--allow-read', '--allow-env', 'esm.mjs']],
+  ['Bun', join(root, 'node_modules/.bin/bun'), ['esm.mjs']],
+];
+const outcomes = new Map<string, Outcome>();
 
 beforeAll(async () => {
   project = await mkdtemp(join(tmpdir(), 'mnist-wasm-package-'));
@@ -52,11 +73,13 @@ afterAll(async () => {
 });
 
 describe('the packed package', () => {
-  it.each(['esm.mjs', 'cjs.cjs'])('trains on threads, predicts and round-trips a model from %s', (script) => {
-    const result = JSON.parse(run(process.execPath, [script], project).trim()) as { accuracy: number; same: boolean; build: { threads: boolean } };
-    expect(result.accuracy).toBeGreaterThan(0.75);
-    expect(result.same).toBe(true);
-    expect(result.build.threads).toBe(true);
+  it.each(runtimes)('%s: trains on threads, predicts and round-trips a model, with the same bits as Node', (name, command, args) => {
+    const outcome = JSON.parse(run(command, args, project).trim()) as Outcome;
+    outcomes.set(name, outcome);
+    expect(outcome.accuracy).toBeGreaterThan(0.75);
+    expect(outcome.same).toBe(true);
+    expect(outcome.build.threads).toBe(true);
+    expect(outcome).toEqual(outcomes.get('Node (ESM)'));
   });
 
   it('passes publint and are-the-types-wrong', () => {
@@ -85,6 +108,7 @@ describe('the example edge Worker (examples/worker) in workerd, through Miniflar
     await build({
       entryPoints: [join(source, 'worker.js')], bundle: true, format: 'esm', platform: 'browser', outdir: out,
       absWorkingDir: project, loader: { '.wasm': 'copy', '.bin': 'copy' }, external: ['node:*'], logLevel: 'silent',
+      conditions: ['workerd', 'worker', 'browser'],
     });
     // The modules listed as wrangler hands them over: the bundle, the precompiled kernels, the model's bytes.
     const kind = (file: string): 'CompiledWasm' | 'Data' | 'ESModule' => (file.endsWith('.wasm') ? 'CompiledWasm' : file.endsWith('.bin') ? 'Data' : 'ESModule');

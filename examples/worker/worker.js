@@ -1,9 +1,9 @@
 // An edge Worker (Cloudflare Workers, workerd) that answers POST /predict with a trained model.
-// Workers may not compile WebAssembly from bytes at run time, so the kernels come in as a module that
-// the platform compiled ahead of time, and init() takes it as it is; the model comes in as bytes
-// (model.bin, written by model.toBytes()). See README.md here for wrangler's rules.
+// Workers may not compile WebAssembly from bytes at run time: wrangler resolves 'mnist-wasm' to its
+// edge entry (the "workerd" export condition), which brings the kernels in as a module the platform
+// compiles ahead of time, so init() needs no argument. The model comes in as bytes (model.bin,
+// written by model.toBytes()). See README.md here for wrangler's rules.
 
-import kernels from 'mnist-wasm/kernels.wasm';
 import { Sequential, init } from 'mnist-wasm';
 import modelBytes from './model.bin';
 
@@ -22,7 +22,7 @@ export default {
       return Response.json({ error: error.message }, { status: 400 });
     }
     if (!model) {
-      await init(kernels);
+      await init();
       model = Sequential.fromBytes(new Uint8Array(modelBytes));
     }
     const probabilities = Array.from(model.predict(pixels));

@@ -137,15 +137,16 @@ export async function defaultThreads(): Promise<number> {
   return 1;
 }
 
+// Each Worker is constructed as `new Worker(new URL('…', import.meta.url), …)`, written out in full:
+// that is the form Vite, webpack and Parcel recognise, bundling the worker script with its imports.
 async function spawn(): Promise<WorkerHandle> {
-  const url = new URL('../threads/worker.js', import.meta.url);
   const scope = globalThis as { process?: { versions?: { node?: string } }; window?: unknown };
   if (scope.process?.versions?.node && scope.window === undefined) {
     const { Worker } = await nodeModule('worker_threads');
     // Workers take the process's Node flags, but not those only for -e, nor V8's wasm flags, which
     // Worker refuses and which apply to the whole process anyway.
     const execArgv = process.execArgv.filter((flag) => !/^--(input-type|experimental-wasm-|wasm-)/.test(flag));
-    const worker = new Worker(url, { execArgv });
+    const worker = new Worker(new URL('../threads/worker.js', import.meta.url), { execArgv });
     return {
       post: (message) => worker.postMessage(message),
       onMessage: (listener) => worker.on('message', listener),
@@ -154,7 +155,7 @@ async function spawn(): Promise<WorkerHandle> {
       terminate: () => void worker.terminate(),
     };
   }
-  const worker = new Worker(url, { type: 'module' });
+  const worker = new Worker(new URL('../threads/worker.js', import.meta.url), { type: 'module' });
   return {
     post: (message) => worker.postMessage(message),
     onMessage: (listener) => worker.addEventListener('message', (event) => listener(event.data)),
