@@ -2,7 +2,7 @@
 // Node ESM, CommonJS, Deno and Bun (training on threads, predicting, a model through bytes), run
 // in workerd (Miniflare) as the example edge Worker, and checked by publint and are-the-types-wrong.
 
-import { copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
@@ -67,6 +67,20 @@ describe('the packed package', () => {
     expect(outcome.same).toBe(true);
     expect(outcome.build.threads).toBe(true);
     expect(outcome).toEqual(outcomes.get('Node (ESM)'));
+  });
+
+  it('has no eval or new Function in any of its scripts, nor in its loader', async () => {
+    const installed = [join(project, 'node_modules/mnist-wasm/dist'), join(project, 'node_modules/@assemblyscript/loader')];
+    let scripts = 0;
+    for (const folder of installed) {
+      for (const file of await readdir(folder, { recursive: true })) {
+        if (!/\.(c|m)?js$/.test(file)) continue;
+        scripts++;
+        const text = await readFile(join(folder, file), 'utf8');
+        expect(text, file).not.toMatch(/\beval\s*\(|\bnew\s+Function\b|(?<![\w.$])Function\s*\(/);
+      }
+    }
+    expect(scripts).toBeGreaterThan(20);
   });
 
   it('passes publint and are-the-types-wrong', () => {
