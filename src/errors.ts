@@ -87,6 +87,45 @@ export class ModelFormatError extends MnistWasmError {
   }
 }
 
+/** A model file or checkpoint is sound but made for another network, optimizer or data set; the message says what differs. */
+export class ModelMismatchError extends MnistWasmError {
+  constructor(message: string) {
+    super('MODEL_MISMATCH', message);
+  }
+}
+
+/** A fit was stopped by its AbortSignal (or Ctrl-C in the command); `checkpoint` is where it was saved, if it was. */
+export class TrainingInterruptedError extends MnistWasmError {
+  readonly epoch: number;
+  readonly batch: number;
+  readonly checkpoint: string | undefined;
+
+  constructor(epoch: number, batch: number, checkpoint: string | undefined) {
+    super(
+      'INTERRUPTED',
+      `training interrupted before epoch ${epoch + 1}, batch ${batch + 1}` +
+        (checkpoint ? `; checkpoint saved to ${checkpoint} (resume from it with the same data and settings)` : '; no checkpoint was asked for'),
+    );
+    this.epoch = epoch;
+    this.batch = batch;
+    this.checkpoint = checkpoint;
+  }
+}
+
+/** A file could not be written; the file that was there before is left as it was. */
+export class SaveFailedError extends MnistWasmError {
+  constructor(message: string) {
+    super('SAVE_FAILED', message);
+  }
+}
+
+/** A WebAssembly kernel trapped: a bug in this library, reported with what was running instead of a bare RuntimeError. */
+export class KernelFaultError extends MnistWasmError {
+  constructor(message: string) {
+    super('KERNEL_FAULT', message);
+  }
+}
+
 /** Worker threads could not start, or one failed while running its share of a step. */
 export class ThreadsError extends MnistWasmError {
   constructor(message: string) {

@@ -8,14 +8,15 @@ export {
   dense, relu, dropout, softmax,
   type DenseLayer, type DenseOptions, type DropoutLayer, type Initializer, type Layer, type ReluLayer, type SoftmaxLayer,
 } from './model/layers.js';
-export { Sequential, type CompileOptions, type LossName, type SequentialOptions } from './model/sequential.js';
+export { Sequential, loadModel, type CompileOptions, type LossName, type SequentialOptions } from './model/sequential.js';
 export {
   sgd, adam, cosineDecay,
   type AdamConfig, type AdamOptions, type LearningRateSchedule, type OptimizerConfig, type SgdConfig, type SgdOptions,
 } from './train/optimizers.js';
-export type { BatchLogs, Callbacks, EpochLogs, FitOptions, History } from './train/loop.js';
+export type { BatchLogs, Callbacks, CheckpointOptions, EpochLogs, FitOptions, History } from './train/loop.js';
 export type { Inputs } from './train/batches.js';
 export {
   MnistWasmError, IdxFormatError, DataNotFoundError, ShapeError, InvalidArgumentError, NotCompiledError,
-  TrainingDivergedError, KernelsUnavailableError, ThreadsError, ModelFormatError,
+  TrainingDivergedError, KernelsUnavailableError, ThreadsError, ModelFormatError, ModelMismatchError,
+  TrainingInterruptedError, KernelFaultError, SaveFailedError,
 } from './errors.js';

@@ -1,7 +1,7 @@
 // Sequential: a stack of layers over one arena. The model owns the long-lived memory (parameters,
 // their gradients, the optimizer's state); each fit, evaluate or predict leases the rest (train/).
 
-import { InvalidArgumentError, NotCompiledError, ShapeError, describe, requirePositiveInteger } from '../errors.js';
+import { InvalidArgumentError, ModelMismatchError, NotCompiledError, ShapeError, describe, requirePositiveInteger } from '../errors.js';
 import { Random, randomSeed } from '../random.js';
 import { Arena } from '../wasm/arena.js';
 import { init, instantiateKernels } from '../wasm/kernels.js';
@@ -16,7 +16,10 @@ import { Session } from '../train/session.js';
 import { initialize } from './initializers.js';
 import type { Layer } from './layers.js';
 import { formatSummary } from './summary.js';
-import { decodeModel, encodeModel } from './format.js';
+import { decodeModel, encodeModel, type ModelExtras, type OptimizerHeader } from './format.js';
+import { layerDifference } from './compare.js';
+import { readFileBytes, writeFileAtomic } from '../platform/files.js';
+import type { Checkpointing, ResumePoint } from '../train/loop.js';
 import { resolveTopology, weightShapes, type Topology } from './topology.js';
 
 export type LossName = 'categoricalCrossentropy' | 'categorical_crossentropy';
@@ -72,6 +75,8 @@ export class Sequential {
   private pool: WorkerPool | undefined;
   /** Weights to start from instead of the initializers (a model read by fromBytes). */
   private loadedWeights: Float32Array[] | undefined;
+  /** Optimizer state read from a file, taken up by the first compile with the same kind of optimizer. */
+  private loadedOptimizer: ModelExtras['optimizer'];
 
   constructor(layers: readonly Layer[], options: SequentialOptions = {}) {
     if (!Array.isArray(layers)) throw new InvalidArgumentError(`Sequential: expected an array of layers, got ${describe(layers)}`);
@@ -131,6 +136,7 @@ export class Sequential {
     }
     this.optimizerConfig = toOptimizerConfig(options.optimizer);
     this.optimizer = undefined;
+    if (this.loadedOptimizer && this.loadedOptimizer.header.kind !== this.optimizerConfig.kind) this.loadedOptimizer = undefined;
   }
 
   /**
@@ -143,10 +149,20 @@ export class Sequential {
   async fit(x: Inputs, y: Float32Array, options: FitOptions = {}): Promise<History> {
     if (!this.optimizerConfig) throw new NotCompiledError('fit');
     await init();
-    const seed = options.seed ?? randomSeed();
+    const resume = options.resume === undefined ? undefined : await this.readCheckpoint(options.resume, options);
+    const seed = resume?.seed ?? options.seed ?? randomSeed();
     const random = new Random(seed);
     this.ensureMemory(this.seed === undefined ? random : undefined);
-    return fitLoop(this.trainee(), x, y, options, random);
+    const trainee = this.trainee();
+    let start: ResumePoint | undefined;
+    if (resume) {
+      this.setWeights(resume.weights);
+      this.adoptOptimizerState(resume.optimizer);
+      random.setState(resume.training.header.random);
+      start = { ...resume.training.header, order: resume.training.order };
+    }
+    const checkpointing: Checkpointing = { seed, save: (point) => this.checkpointBytes(point) };
+    return fitLoop(trainee, x, y, options, random, checkpointing, start);
   }
 
   /**
@@ -208,18 +224,32 @@ export class Sequential {
   }
 
   /**
-   * The model as bytes: its layers and its weights, in a small versioned format with a checksum (see
+   * The model as bytes: its layers and its weights, and with `includeOptimizer` its optimizer's state
+   * (to train on later from where it stopped), in a small versioned format with a checksum (see
    * src/model/format.ts), for `Sequential.fromBytes` in Node, a browser or a Worker.
    *
    * @example
    * const bytes = model.toBytes(); // 2.5 MB for 784-800-10
    */
-  toBytes(): Uint8Array {
-    return encodeModel({ name: this.name, layers: [...this.layers], weights: weightShapes(this.topology) }, this.getWeights());
+  toBytes(options: { includeOptimizer?: boolean } = {}): Uint8Array {
+    return encodeModel(this.header(), this.getWeights(), options.includeOptimizer ? { optimizer: this.optimizerState() } : {});
   }
 
   /**
-   * A model from `toBytes`'s bytes, with its weights; it still needs `compile` to train. Everything is
+   * Saves the model to a file in Node, whole or not at all: the bytes go to a temporary file beside it,
+   * reach the disk, and then replace the old file in one rename. Same format as toBytes.
+   *
+   * @example
+   * await model.save('mnist.mnwm');
+   * const again = await loadModel('mnist.mnwm');
+   */
+  async save(path: string, options: { includeOptimizer?: boolean } = {}): Promise<void> {
+    await writeFileAtomic(path, this.toBytes(options));
+  }
+
+  /**
+   * A model from `toBytes`'s bytes, with its weights; it still needs `compile` to train (a compile with
+   * the same kind of optimizer takes up the optimizer state, if the bytes have it). Everything is
    * checked first: a bad file gives a ModelFormatError that says what is wrong.
    *
    * @example
@@ -227,11 +257,29 @@ export class Sequential {
    * await init();
    * model.predict(image);
    */
-  static fromBytes(bytes: Uint8Array): Sequential {
-    const { header, weights } = decodeModel(bytes, (layers) => weightShapes(resolveTopology(layers)));
+  static fromBytes(bytes: Uint8Array, source?: string): Sequential {
+    const { header, weights, extras } = decodeModel(bytes, (layers) => weightShapes(resolveTopology(layers)), source);
     const model = new Sequential(header.layers, { name: header.name });
     model.loadedWeights = weights;
+    model.loadedOptimizer = extras.optimizer;
     return model;
+  }
+
+  /**
+   * Replaces this model's weights with those of a model file (a path, in Node) or its bytes. A file made
+   * for another network is refused with a ModelMismatchError that names the first layer that differs.
+   *
+   * @example
+   * await model.loadWeights('mnist.mnwm');
+   */
+  async loadWeights(source: string | Uint8Array): Promise<void> {
+    const name = typeof source === 'string' ? source : 'model bytes';
+    const bytes = typeof source === 'string' ? await readFileBytes(source, 'loadWeights') : source;
+    const { header, weights } = decodeModel(bytes, (layers) => weightShapes(resolveTopology(layers)), name);
+    this.requireSameLayers(header.layers, name);
+    await init();
+    this.ensureMemory();
+    this.setWeights(weights);
   }
 
   /**
@@ -242,15 +290,7 @@ export class Sequential {
    * const [kernel1, bias1, kernel2, bias2] = model.getWeights();
    */
   getWeights(): Float32Array[] {
-    const { arena, params } = this.ensureMemory();
-    const weights: Float32Array[] = [];
-    for (const node of this.topology.nodes) {
-      if (node.kind !== 'dense') continue;
-      const w = (params >> 2) + node.weight;
-      weights.push(arena.f32.slice(w, w + node.inDim * node.outDim));
-      if (node.bias >= 0) weights.push(arena.f32.slice((params >> 2) + node.bias, (params >> 2) + node.bias + node.outDim));
-    }
-    return weights;
+    return this.readRegion(this.ensureMemory().params);
   }
 
   /**
@@ -260,13 +300,8 @@ export class Sequential {
    * other.setWeights(model.getWeights());
    */
   setWeights(weights: readonly Float32Array[]): void {
-    const { arena, params } = this.ensureMemory();
-    const slots: Array<[number, number, string]> = [];
-    this.topology.nodes.forEach((node, i) => {
-      if (node.kind !== 'dense') return;
-      slots.push([node.weight, node.inDim * node.outDim, `layer ${i} kernel`]);
-      if (node.bias >= 0) slots.push([node.bias, node.outDim, `layer ${i} bias`]);
-    });
+    const { params } = this.ensureMemory();
+    const slots = this.tensorSlots();
     if (!Array.isArray(weights) || weights.length !== slots.length) {
       throw new ShapeError(`setWeights: expected ${slots.length} arrays, got ${describe(weights)}`);
     }
@@ -275,7 +310,87 @@ export class Sequential {
         throw new ShapeError(`setWeights: ${what} needs a Float32Array of ${length} values, got ${describe(weights[i])}`);
       }
     });
-    slots.forEach(([offset], i) => arena.f32.set(weights[i], (params >> 2) + offset));
+    this.writeRegion(params, weights);
+  }
+
+  private header() {
+    return { name: this.name, layers: [...this.layers], weights: weightShapes(this.topology) };
+  }
+
+  private requireSameLayers(layers: readonly Layer[], source: string): void {
+    const difference = layerDifference(layers, this.layers);
+    if (difference) throw new ModelMismatchError(`${source}: made for another network: ${difference}`);
+  }
+
+  /** Each weight tensor's offset (in floats) within a region laid out like the parameters, in getWeights order. */
+  private tensorSlots(): Array<[offset: number, length: number, what: string]> {
+    const slots: Array<[number, number, string]> = [];
+    this.topology.nodes.forEach((node, i) => {
+      if (node.kind !== 'dense') return;
+      slots.push([node.weight, node.inDim * node.outDim, `layer ${i} kernel`]);
+      if (node.bias >= 0) slots.push([node.bias, node.outDim, `layer ${i} bias`]);
+    });
+    return slots;
+  }
+
+  private readRegion(region: number): Float32Array[] {
+    const f32 = this.ensureMemory().arena.f32;
+    return this.tensorSlots().map(([offset, length]) => f32.slice((region >> 2) + offset, (region >> 2) + offset + length));
+  }
+
+  private writeRegion(region: number, tensors: readonly Float32Array[]): void {
+    const f32 = this.ensureMemory().arena.f32;
+    this.tensorSlots().forEach(([offset], i) => f32.set(tensors[i], (region >> 2) + offset));
+  }
+
+  /** The optimizer's settings, progress and state tensors, for a file; undefined before any training. */
+  private optimizerState(): ModelExtras['optimizer'] {
+    if (!this.optimizer || !this.training) return this.loadedOptimizer;
+    const { config, iterations } = this.optimizer;
+    const { kind, learningRate, ...settings } = config;
+    const slots = kind === 'adam' ? 2 : config.momentum > 0 ? 1 : 0;
+    const header: OptimizerHeader = { kind, config: { ...settings, learningRate: typeof learningRate === 'number' ? learningRate : null }, iterations, slots };
+    return { header, slots: this.training.state.slice(0, slots).map((region) => this.readRegion(region)) };
+  }
+
+  /** Takes up saved optimizer state: its step count and moments. */
+  private adoptOptimizerState(saved: NonNullable<ModelExtras['optimizer']>): void {
+    const optimizer = this.optimizer!;
+    optimizer.iterations = saved.header.iterations;
+    saved.slots.forEach((tensors, i) => this.writeRegion(this.training!.state[i], tensors));
+  }
+
+  /** A checkpoint: the model, its optimizer's state, and where the fit stands. */
+  private checkpointBytes(point: Parameters<Checkpointing['save']>[0]): Uint8Array {
+    const { order, ...training } = point;
+    return encodeModel(this.header(), this.getWeights(), { optimizer: this.optimizerState(), training: { header: training, order } });
+  }
+
+  /** Reads and checks a checkpoint against this model, its optimizer and the fit's options. */
+  private async readCheckpoint(source: string | Uint8Array, options: FitOptions) {
+    const name = typeof source === 'string' ? source : 'checkpoint bytes';
+    const bytes = typeof source === 'string' ? await readFileBytes(source, 'fit: resume') : source;
+    const { header, weights, extras } = decodeModel(bytes, (layers) => weightShapes(resolveTopology(layers)), name);
+    this.requireSameLayers(header.layers, name);
+    const { training, optimizer } = extras;
+    if (!training || !optimizer) throw new ModelMismatchError(`${name}: not a checkpoint (it has no training state); load its weights with loadWeights instead`);
+    const compiled = this.optimizerConfig!;
+    if (optimizer.header.kind !== compiled.kind) {
+      throw new ModelMismatchError(`${name}: trained with ${optimizer.header.kind}, but the model is compiled with ${compiled.kind}`);
+    }
+    const expectedSlots = compiled.kind === 'adam' ? 2 : compiled.momentum > 0 ? 1 : 0;
+    if (optimizer.header.slots !== expectedSlots) {
+      throw new ModelMismatchError(`${name}: its optimizer keeps ${optimizer.header.slots} state tensors per weight, the compiled one ${expectedSlots} (momentum differs)`);
+    }
+    const t = training.header;
+    const mismatch = (what: string, saved: unknown, given: unknown) =>
+      new ModelMismatchError(`${name}: the checkpoint was made with ${what} ${describe(saved)}, this fit has ${describe(given)}`);
+    if (options.seed !== undefined && options.seed !== t.seed) throw mismatch('seed', t.seed, options.seed);
+    if ((options.batchSize ?? 32) !== t.batchSize) throw mismatch('batchSize', t.batchSize, options.batchSize ?? 32);
+    if ((options.epochs ?? 1) <= t.epoch) {
+      throw new ModelMismatchError(`${name}: the checkpoint has done ${t.epoch} epochs already; ask for more than that (epochs: ${options.epochs ?? 1})`);
+    }
+    return { seed: t.seed, weights, optimizer, training };
   }
 
   /** Creates the arena and initial weights on first need, from `random` or the model's own seed. */
@@ -310,9 +425,11 @@ export class Sequential {
     const { grads, state } = this.training;
     if (!this.optimizer) {
       this.optimizer = new OptimizerRuntime(this.optimizerConfig!);
-      // A fresh optimizer starts from zero moments.
+      // A fresh optimizer starts from zero moments, or from those a loaded file kept.
       const f32 = arena.f32;
       for (const region of state) f32.fill(0, region >> 2, (region >> 2) + this.topology.paramFloats);
+      if (this.loadedOptimizer) this.adoptOptimizerState(this.loadedOptimizer);
+      this.loadedOptimizer = undefined;
     }
     return { arena, topology: this.topology, regions: { params, grads, state, control }, optimizer: this.optimizer, pool: this.pool };
   }
@@ -321,4 +438,18 @@ export class Sequential {
     const { arena, params, control } = this.ensureMemory();
     return { arena, topology: this.topology, regions: { params, grads: 0, state: [0, 0], control }, pool: this.pool };
   }
+}
+
+/**
+ * Reads a model file written by `save` (Node). Everything is checked before anything is built; a bad
+ * file gives a ModelFormatError that names the file and the problem.
+ *
+ * @example
+ * const model = await loadModel('mnist.mnwm');
+ * model.predict(images);
+ */
+export async function loadModel(path: string): Promise<Sequential> {
+  const model = Sequential.fromBytes(await readFileBytes(path, 'loadModel'), path);
+  await init();
+  return model;
 }

@@ -1,7 +1,9 @@
 // The training loop and the batched inference passes behind Sequential's fit, evaluate and predict.
 // Policy lives here: batch order, when masks are drawn, when the optimizer steps, what is reported.
 
-import { InvalidArgumentError, TrainingDivergedError, describe, requirePositiveInteger } from '../errors.js';
+import { InvalidArgumentError, ModelMismatchError, TrainingDivergedError, TrainingInterruptedError, describe, requirePositiveInteger } from '../errors.js';
+import { writeFileAtomic } from '../platform/files.js';
+import type { TrainingHeader } from '../model/format.js';
 import type { Random } from '../random.js';
 import { WorkerPool, defaultThreads } from '../threads/pool.js';
 import { compiledModule, kernelBuild } from '../wasm/kernels.js';
@@ -64,7 +66,40 @@ export interface FitOptions {
    */
   sparseInput?: boolean;
   callbacks?: Callbacks | Callbacks[];
+  /**
+   * Saves a checkpoint (the model, its optimizer's state, the generator's state and the batch order)
+   * after every epoch, or every `every` batches, and when the fit is interrupted: to a file in Node
+   * (`path`, written whole or not at all), or through your own `save` (a browser's IndexedDB, say).
+   */
+  checkpoint?: CheckpointOptions;
+  /** Stops the fit at the next batch: it saves a checkpoint if asked to, then rejects with TrainingInterruptedError. */
+  signal?: AbortSignal;
+  /**
+   * A checkpoint (its path in Node, or its bytes) to go on from: with the same data, batch size and
+   * optimizer, the result is the same, bit for bit, as a fit that was never interrupted. `epochs`
+   * counts from the start of the original fit.
+   */
+  resume?: string | Uint8Array;
 }
+
+export interface CheckpointOptions {
+  path?: string;
+  save?: (bytes: Uint8Array) => void | Promise<void>;
+  /** 'epoch' (the default), or a number of batches. */
+  every?: 'epoch' | number;
+}
+
+/** Where a fit stands, for a checkpoint; made into bytes by the model. */
+export type CheckpointPoint = TrainingHeader & { order: Uint32Array };
+
+/** How the loop gets a checkpoint's bytes from the model, and the seed it trains with. */
+export interface Checkpointing {
+  seed: number;
+  save(point: CheckpointPoint): Uint8Array;
+}
+
+/** A resumed fit's starting point. */
+export type ResumePoint = CheckpointPoint;
 
 /** Per-epoch figures of a fit, as TensorFlow.js's History: `history.history.loss[epoch]`. */
 export interface History {
@@ -90,7 +125,10 @@ export interface Runnable extends SessionModel {
 
 export const DEFAULT_INFERENCE_BATCH = 500;
 
-export async function fitLoop(model: Trainee & Runnable, x: Inputs, y: Float32Array, options: FitOptions, random: Random): Promise<History> {
+export async function fitLoop(
+  model: Trainee & Runnable, x: Inputs, y: Float32Array, options: FitOptions, random: Random,
+  checkpointing?: Checkpointing, start?: ResumePoint,
+): Promise<History> {
   const { topology, optimizer } = model;
   const rows = countRows(x, topology.inputDim, 'fit');
   checkTargets(y, rows, topology.outputDim, 'fit');
@@ -101,6 +139,13 @@ export async function fitLoop(model: Trainee & Runnable, x: Inputs, y: Float32Ar
   if (options.threads !== undefined) requirePositiveInteger('fit', 'threads', options.threads);
   if (options.sparseInput !== undefined && typeof options.sparseInput !== 'boolean') {
     throw new InvalidArgumentError(`fit: sparseInput must be true or false, got ${describe(options.sparseInput)}`);
+  }
+  const checkpoint = checkCheckpointOptions(options.checkpoint);
+  if (options.signal !== undefined && !(typeof options.signal === 'object' && options.signal !== null && 'aborted' in options.signal)) {
+    throw new InvalidArgumentError(`fit: signal must be an AbortSignal, got ${describe(options.signal)}`);
+  }
+  if (start && start.rows !== rows) {
+    throw new ModelMismatchError(`fit: resume: the checkpoint was made on ${start.rows} training rows, this fit has ${rows}`);
   }
   const validation = options.validationData;
   const data: DataSpec[] = [{ x, y, rows, ordered: true }];
@@ -130,16 +175,50 @@ export async function fitLoop(model: Trainee & Runnable, x: Inputs, y: Float32Ar
     const history: History = { epoch: [], history: { loss: [], accuracy: [], valLoss: [], valAccuracy: [], seconds: [] } };
     const batches = Math.ceil(rows / batchSize);
     const sparse = options.sparseInput ?? isSparse(x, topology.inputDim);
+    let lossSum = 0;
+    let correct = 0;
+    if (start) {
+      session.order(0).set(start.order);
+      Object.assign(history.history, structuredClone(start.history));
+      history.epoch = start.history.loss.map((_, epoch) => epoch);
+      lossSum = start.lossSum;
+      correct = start.correct;
+    }
+
+    /** Writes a checkpoint for the step about to run: batch `batch` of epoch `epoch`. */
+    const saveCheckpoint = async (epoch: number, batch: number): Promise<string | undefined> => {
+      if (!checkpoint || !checkpointing) return undefined;
+      const bytes = checkpointing.save({
+        seed: checkpointing.seed, epochs, batchSize, rows, epoch, batch, random: random.getState(),
+        lossSum, correct, history: structuredClone(history.history), order: session.order(0).slice(),
+      });
+      if (checkpoint.path !== undefined) await writeFileAtomic(checkpoint.path, bytes);
+      await checkpoint.save?.(bytes);
+      return checkpoint.path ?? 'your checkpoint.save';
+    };
+    const interrupt = async (epoch: number, batch: number): Promise<never> => {
+      throw new TrainingInterruptedError(epoch, batch, await saveCheckpoint(epoch, batch));
+    };
+    const yielder = new EventLoopYielder();
 
     await notify((c) => c.onTrainBegin?.());
-    for (let epoch = 0; epoch < epochs; epoch++) {
+    for (let epoch = start?.epoch ?? 0; epoch < epochs; epoch++) {
+      const resumedMidEpoch = start !== undefined && epoch === start.epoch && start.batch > 0;
+      if (!resumedMidEpoch) {
+        if (options.signal?.aborted) await interrupt(epoch, 0);
+        lossSum = 0;
+        correct = 0;
+      }
       await notify((c) => c.onEpochBegin?.(epoch));
       const started = performance.now();
       const learningRate = optimizer.learningRate;
-      if (options.shuffle ?? true) session.shuffle(0, random);
-      let lossSum = 0;
-      let correct = 0;
-      for (let batch = 0; batch < batches; batch++) {
+      // A checkpoint taken mid-epoch holds the order this epoch was shuffled into.
+      if ((options.shuffle ?? true) && !resumedMidEpoch) session.shuffle(0, random);
+      for (let batch = resumedMidEpoch ? start!.batch : 0; batch < batches; batch++) {
+        if (batch > 0) {
+          if (options.signal?.aborted) await interrupt(epoch, batch);
+          if (typeof checkpoint?.every === 'number' && batch % checkpoint.every === 0) await saveCheckpoint(epoch, batch);
+        }
         const from = batch * batchSize;
         const size = Math.min(batchSize, rows - from);
         const result = session.trainRows(0, from, size, sparse, random);
@@ -153,6 +232,8 @@ export async function fitLoop(model: Trainee & Runnable, x: Inputs, y: Float32Ar
           const logs = { batch, size, loss: result.lossSum / size, accuracy: result.correct / size };
           await notify((c) => c.onBatchEnd?.(batch, logs));
         }
+        // Lets an abort (Ctrl-C), timers and rendering in, a few times a second.
+        await yielder.maybeYield();
       }
       const logs: EpochLogs = { loss: lossSum / rows, accuracy: correct / rows, seconds: 0, learningRate };
       if (validation) [logs.valLoss, logs.valAccuracy] = session.evaluate(1, validationSparse);
@@ -166,14 +247,52 @@ export async function fitLoop(model: Trainee & Runnable, x: Inputs, y: Float32Ar
         history.history.valAccuracy.push(logs.valAccuracy!);
       }
       await notify((c) => c.onEpochEnd?.(epoch, logs));
-      // Let timers, I/O and rendering run between epochs.
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      lossSum = 0;
+      correct = 0;
+      if ((checkpoint?.every ?? 'epoch') === 'epoch') await saveCheckpoint(epoch + 1, 0);
+      await yielder.yield();
     }
     await notify((c) => c.onTrainEnd?.(history));
     return history;
   } finally {
     session.close();
     temporary?.close();
+  }
+}
+
+function checkCheckpointOptions(value: unknown): CheckpointOptions | undefined {
+  if (value === undefined) return undefined;
+  const options = value as CheckpointOptions;
+  if (typeof options !== 'object' || options === null || (options.path === undefined && options.save === undefined)) {
+    throw new InvalidArgumentError(`fit: checkpoint must be { path } or { save }, got ${describe(value)}`);
+  }
+  if (options.path !== undefined && (typeof options.path !== 'string' || options.path === '')) {
+    throw new InvalidArgumentError(`fit: checkpoint.path must be a file path, got ${describe(options.path)}`);
+  }
+  if (options.save !== undefined && typeof options.save !== 'function') {
+    throw new InvalidArgumentError(`fit: checkpoint.save must be a function, got ${describe(options.save)}`);
+  }
+  const every = options.every;
+  if (every !== undefined && every !== 'epoch' && !(Number.isInteger(every) && (every as number) >= 1)) {
+    throw new InvalidArgumentError(`fit: checkpoint.every must be 'epoch' or a positive number of batches, got ${describe(every)}`);
+  }
+  return options;
+}
+
+/**
+ * Gives the event loop a turn when some time has passed: training runs synchronously between awaits,
+ * and a signal's abort (Ctrl-C), timers and a page's rendering only happen in such turns.
+ */
+class EventLoopYielder {
+  private last = performance.now();
+
+  async maybeYield(): Promise<void> {
+    if (performance.now() - this.last >= 50) await this.yield();
+  }
+
+  async yield(): Promise<void> {
+    await new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
+    this.last = performance.now();
   }
 }
 

@@ -100,6 +100,12 @@ export class Session {
     return this.pool?.threads ?? 1;
   }
 
+  /** A data set's row order, as a view of the arena (valid until the memory grows). */
+  order(set: number): Uint32Array {
+    const { order, rows } = this.sets[set];
+    return new Uint32Array(this.arena.u8.buffer, order, rows);
+  }
+
   /** Shuffles a data set's row order. */
   shuffle(set: number, random: Random): void {
     const { order, rows } = this.sets[set];
