@@ -23,6 +23,8 @@ export const MAGIC = 'MNWM';
 export const VERSION = 2;
 const OLDEST_VERSION = 1;
 const PREAMBLE = 12;
+/** Floats are stored little-endian: on such machines (nearly all) they are copied as they lie in memory. */
+const LITTLE_ENDIAN = new Uint8Array(Float32Array.of(1).buffer)[3] === 0x3f;
 const CHECKSUM = 4;
 
 export interface ModelHeader {
@@ -88,7 +90,12 @@ export function encodeModel(header: ModelHeader, weights: readonly Float32Array[
   bytes.set(json, PREAMBLE);
   let at = PREAMBLE + padded;
   for (const tensor of tensors) {
-    for (let i = 0; i < tensor.length; i++, at += 4) view.setFloat32(at, tensor[i], true);
+    if (LITTLE_ENDIAN) {
+      bytes.set(new Uint8Array(tensor.buffer, tensor.byteOffset, tensor.byteLength), at);
+      at += tensor.byteLength;
+    } else {
+      for (let i = 0; i < tensor.length; i++, at += 4) view.setFloat32(at, tensor[i], true);
+    }
   }
   const order = extras.training?.order ?? [];
   for (let i = 0; i < order.length; i++, at += 4) view.setUint32(at, order[i], true);
@@ -152,7 +159,12 @@ export function decodeModel(
   let at = PREAMBLE + headerBytes;
   const readTensors = (): Float32Array[] => sizes.map((size) => {
     const tensor = new Float32Array(size);
-    for (let i = 0; i < size; i++, at += 4) tensor[i] = view.getFloat32(at, true);
+    if (LITTLE_ENDIAN) {
+      new Uint8Array(tensor.buffer).set(bytes.subarray(at, at + size * 4));
+      at += size * 4;
+    } else {
+      for (let i = 0; i < size; i++, at += 4) tensor[i] = view.getFloat32(at, true);
+    }
     return tensor;
   });
   const weights = readTensors();
