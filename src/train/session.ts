@@ -16,6 +16,27 @@ import type { OptimizerConfig } from './optimizers.js';
 import { buildPlan, type ModelRegions, type Plan } from './plan.js';
 import { Runner } from './runner.js';
 import type { Random } from '../random.js';
+import { KernelFaultError } from '../errors.js';
+
+const PHASE_NAMES: Record<number, string> = {
+  [Phase.TrainRows]: 'the forward and backward pass of a batch',
+  [Phase.Update]: 'the weight gradients and the update',
+  [Phase.InferRows]: 'the inference pass',
+};
+
+/**
+ * A trap (out-of-bounds access, unreachable) or an AssemblyScript abort inside a kernel is a bug in
+ * this library, never the user's input, which is checked before any kernel runs: it is reported as a
+ * KernelFaultError that says what was running, not as a bare `RuntimeError: unreachable`.
+ */
+export function asKernelFault(error: unknown, phase: number): unknown {
+  const trapped = error instanceof WebAssembly.RuntimeError || (error instanceof Error && error.message.startsWith('abort:'));
+  if (!trapped) return error;
+  return new KernelFaultError(
+    `a WebAssembly kernel failed during ${PHASE_NAMES[phase] ?? `phase ${phase}`}: ${(error as Error).message} ` +
+      '(a bug in mnist-wasm, not in your data: please report it)',
+  );
+}
 
 /** What a session needs of a model. */
 export interface SessionModel {
@@ -209,12 +230,16 @@ export class Session {
   }
 
   private run(phase: number): void {
-    if (!this.pool) {
-      this.runner.run(phase, 0);
-      return;
+    try {
+      if (!this.pool) {
+        this.runner.run(phase, 0);
+        return;
+      }
+      this.pool.load(this.plan);
+      this.pool.run(phase, () => this.runner.run(phase, 0));
+    } catch (error) {
+      throw asKernelFault(error, phase);
     }
-    this.pool.load(this.plan);
-    this.pool.run(phase, () => this.runner.run(phase, 0));
   }
 
   private rowTotals(count: number): { lossSum: number; correct: number } {
