@@ -101,13 +101,64 @@ function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
+/**
+ * Decompresses as a stream and stops as soon as the data outgrows what its own IDX header declares,
+ * so a small file that inflates to gigabytes (a gzip bomb, or a damaged length) is refused having
+ * held no more than the header promised.
+ */
 async function gunzip(bytes: Uint8Array, name: string): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  let limit = Infinity;
   try {
-    const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip'));
-    return new Uint8Array(await new Response(stream).arrayBuffer());
+    const reader = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip')).getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      total += value.length;
+      if (limit === Infinity) limit = declaredLength(chunks, total);
+      // Not an IDX header at all: what is in is enough for the parser to say so.
+      if (Number.isNaN(limit)) {
+        await reader.cancel();
+        break;
+      }
+      if (total > limit) {
+        await reader.cancel();
+        throw new IdxFormatError(`${name}: trailing bytes: the decompressed data goes on past the ${limit} bytes its header declares`);
+      }
+    }
   } catch (error) {
+    if (error instanceof IdxFormatError) throw error;
     throw new IdxFormatError(`${name}: gzip data is corrupt or truncated (${(error as Error).message})`);
   }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
+}
+
+/** The whole file's length as its header declares it, once the header is in; Infinity before, NaN if it is no IDX header. */
+function declaredLength(chunks: Uint8Array[], total: number): number {
+  const head = new Uint8Array(Math.min(total, 4 + 4 * 255));
+  let at = 0;
+  for (const chunk of chunks) {
+    if (at >= head.length) break;
+    head.set(chunk.subarray(0, head.length - at), at);
+    at += Math.min(chunk.length, head.length - at);
+  }
+  if (head.length < 4) return Infinity;
+  const type = TYPES[head[2]];
+  const headerBytes = 4 + 4 * head[3];
+  if (!type || head[0] !== 0 || head[1] !== 0 || head[3] === 0) return NaN;
+  if (head.length < headerBytes) return Infinity;
+  const view = new DataView(head.buffer);
+  let count = 1;
+  for (let i = 0; i < head[3]; i++) count *= view.getUint32(4 + 4 * i, false);
+  return headerBytes + count * type.size;
 }
 
 function hex(byte: number): string {
