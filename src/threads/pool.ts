@@ -143,10 +143,18 @@ async function spawn(): Promise<WorkerHandle> {
   const scope = globalThis as { process?: { versions?: { node?: string } }; window?: unknown };
   if (scope.process?.versions?.node && scope.window === undefined) {
     const { Worker } = await nodeModule('worker_threads');
-    // Workers take the process's Node flags, but not those only for -e, nor V8's wasm flags, which
-    // Worker refuses and which apply to the whole process anyway.
-    const execArgv = process.execArgv.filter((flag) => !/^--(input-type|experimental-wasm-|wasm-)/.test(flag));
-    const worker = new Worker(new URL('../threads/worker.js', import.meta.url), { execArgv });
+    // Workers take the process's Node flags (loaders, conditions), but not those only for -e, nor V8's
+    // and other per-process flags, which Worker refuses and which apply to the whole process anyway.
+    let execArgv = process.execArgv.filter((flag) => !/^--(input-type|experimental-wasm-|wasm-)/.test(flag));
+    let worker;
+    try {
+      worker = new Worker(new URL('../threads/worker.js', import.meta.url), { execArgv });
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw error;
+      const refused = (error as Error).message.split(': ').pop()!.split(', ');
+      execArgv = execArgv.filter((flag) => !refused.includes(flag) && !refused.includes(flag.split('=')[0]));
+      worker = new Worker(new URL('../threads/worker.js', import.meta.url), { execArgv });
+    }
     return {
       post: (message) => worker.postMessage(message),
       onMessage: (listener) => worker.on('message', listener),
