@@ -11,6 +11,7 @@ export {
   reluForward, reluForwardReference, reluBackward, reluBackwardReference, dropoutApply, dropoutApplyReference,
 } from "./activations";
 export { softmaxCrossEntropy, softmax } from "./loss";
+export { augmentRows } from "./augment";
 export {
   sgdUpdate, sgdUpdateReference, sgdMomentumUpdate, sgdMomentumUpdateReference, adamUpdate, adamUpdateReference,
 } from "./optimizers";

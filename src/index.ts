@@ -10,10 +10,17 @@ export {
 } from './model/layers.js';
 export { Sequential, loadModel, type CompileOptions, type LossName, type SequentialOptions } from './model/sequential.js';
 export {
-  sgd, adam, cosineDecay,
+  sgd, adam,
   type AdamConfig, type AdamOptions, type LearningRateSchedule, type OptimizerConfig, type SgdConfig, type SgdOptions,
 } from './train/optimizers.js';
-export type { BatchLogs, Callbacks, CheckpointOptions, EpochLogs, FitOptions, History } from './train/loop.js';
+export { cosineDecay, stepDecay, exponentialDecay } from './train/schedules.js';
+export {
+  earlyStopping, reduceLROnPlateau, csvLogger, jsonLogger,
+  type EarlyStoppingOptions, type ReduceLROnPlateauOptions, type LoggerOptions, type Monitor,
+} from './train/callbacks.js';
+export type { AugmentOptions } from './train/augment.js';
+export { augmentImages } from './data/augment-images.js';
+export type { BatchLogs, Callbacks, CheckpointOptions, EpochLogs, FitOptions, History, TrainingContext } from './train/loop.js';
 export type { Inputs } from './train/batches.js';
 export {
   MnistWasmError, IdxFormatError, DataNotFoundError, ShapeError, InvalidArgumentError, NotCompiledError,

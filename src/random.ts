@@ -114,3 +114,36 @@ export function portableLog(x: number): number {
   }
   return 2 * sum + e * LN2;
 }
+
+/**
+ * e^x from exact IEEE operations only, like portableLog: x = n·ln2 + r with |r| ≤ ln2/2, then the
+ * Taylor series of e^r (20 terms reach double precision), times 2^n by repeated exact doubling.
+ */
+export function portableExp(x: number): number {
+  if (x < -745) return 0;
+  const n = Math.round(x / LN2);
+  const r = x - n * LN2;
+  let term = 1;
+  let sum = 1;
+  for (let k = 1; k <= 20; k++) {
+    term *= r / k;
+    sum += term;
+  }
+  let scale = 1;
+  for (let i = 0; i < Math.abs(n); i++) scale *= 2;
+  return n >= 0 ? sum * scale : sum / scale;
+}
+
+/** sin and cos of |x| ≤ π/4 from their Taylor series (exact operations only; error below 1e-16). */
+export function portableSinCos(x: number): [number, number] {
+  let sin = 0;
+  let cos = 0;
+  let term = 1;
+  for (let k = 0; k <= 24; k++) {
+    // term = x^k / k!
+    if (k % 2 === 0) cos += (k % 4 === 0 ? 1 : -1) * term;
+    else sin += (k % 4 === 1 ? 1 : -1) * term;
+    term *= x / (k + 1);
+  }
+  return [sin, cos];
+}

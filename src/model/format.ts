@@ -45,6 +45,8 @@ export interface OptimizerHeader {
   iterations: number;
   /** Tensors of state per weight tensor: 0 (plain SGD), 1 (momentum) or 2 (Adam). */
   slots: number;
+  /** What ReduceLROnPlateau has made of the learning rate: a factor; 1 if absent. */
+  learningRateScale?: number;
 }
 
 /** Where an interrupted fit stood (a checkpoint): enough to go on with the same bits. */
@@ -194,6 +196,9 @@ function checkOptimizer(value: unknown, fail: (message: string) => never): Optim
     if (setting !== null && typeof setting !== 'boolean' && !(typeof setting === 'number' && Number.isFinite(setting))) fail(`optimizer setting ${key} is ${describe(setting)}`);
   }
   if (!isCount(o.iterations, 2 ** 53)) fail(`optimizer iterations ${describe(o.iterations)} is not a count`);
+  if (o.learningRateScale !== undefined && !(typeof o.learningRateScale === 'number' && o.learningRateScale > 0 && Number.isFinite(o.learningRateScale))) {
+    fail(`optimizer learningRateScale ${describe(o.learningRateScale)} is not a number above 0`);
+  }
   const slots = o.kind === 'adam' ? 2 : (o.config!.momentum as number) > 0 ? 1 : 0;
   if (o.slots !== slots) fail(`the optimizer section has ${describe(o.slots)} state tensors per weight, ${o.kind} needs ${slots}`);
   return o as OptimizerHeader;

@@ -161,7 +161,9 @@ export class Sequential {
       random.setState(resume.training.header.random);
       start = { ...resume.training.header, order: resume.training.order };
     }
-    const checkpointing: Checkpointing = { seed, save: (point) => this.checkpointBytes(point) };
+    const checkpointing: Checkpointing = {
+      seed, save: (point) => this.checkpointBytes(point), getWeights: () => this.getWeights(), setWeights: (weights) => this.setWeights(weights),
+    };
     return fitLoop(trainee, x, y, options, random, checkpointing, start);
   }
 
@@ -346,10 +348,12 @@ export class Sequential {
   /** The optimizer's settings, progress and state tensors, for a file; undefined before any training. */
   private optimizerState(): ModelExtras['optimizer'] {
     if (!this.optimizer || !this.training) return this.loadedOptimizer;
-    const { config, iterations } = this.optimizer;
+    const { config, iterations, learningRateScale } = this.optimizer;
     const { kind, learningRate, ...settings } = config;
     const slots = kind === 'adam' ? 2 : config.momentum > 0 ? 1 : 0;
-    const header: OptimizerHeader = { kind, config: { ...settings, learningRate: typeof learningRate === 'number' ? learningRate : null }, iterations, slots };
+    const header: OptimizerHeader = {
+      kind, config: { ...settings, learningRate: typeof learningRate === 'number' ? learningRate : null }, iterations, slots, learningRateScale,
+    };
     return { header, slots: this.training.state.slice(0, slots).map((region) => this.readRegion(region)) };
   }
 
@@ -357,6 +361,7 @@ export class Sequential {
   private adoptOptimizerState(saved: NonNullable<ModelExtras['optimizer']>): void {
     const optimizer = this.optimizer!;
     optimizer.iterations = saved.header.iterations;
+    optimizer.learningRateScale = saved.header.learningRateScale ?? 1;
     saved.slots.forEach((tensors, i) => this.writeRegion(this.training!.state[i], tensors));
   }
 

@@ -4,6 +4,7 @@
 import { InvalidArgumentError, ModelMismatchError, TrainingDivergedError, TrainingInterruptedError, describe, requirePositiveInteger } from '../errors.js';
 import { writeFileAtomic } from '../platform/files.js';
 import type { TrainingHeader } from '../model/format.js';
+import { checkAugment, type AugmentConfig, type AugmentOptions } from './augment.js';
 import type { Random } from '../random.js';
 import { WorkerPool, defaultThreads } from '../threads/pool.js';
 import { compiledModule, kernelBuild } from '../wasm/kernels.js';
@@ -31,8 +32,20 @@ export interface EpochLogs {
   learningRate: number;
 }
 
+/** What a callback may do to a running fit (see earlyStopping, reduceLROnPlateau). */
+export interface TrainingContext {
+  /** Ends the fit after the current epoch. */
+  stop(): void;
+  getWeights(): Float32Array[];
+  setWeights(weights: readonly Float32Array[]): void;
+  /** Multiplies every later learning rate, schedule or not; 1 at the start. */
+  learningRateScale: number;
+}
+
 /** Hooks into fit, as in Keras and TensorFlow.js; each may return a promise, which fit awaits. */
 export interface Callbacks {
+  /** Called once before onTrainBegin, with what the callback may act on. */
+  setContext?(context: TrainingContext): void;
   onTrainBegin?(): void | Promise<void>;
   onTrainEnd?(history: History): void | Promise<void>;
   onEpochBegin?(epoch: number): void | Promise<void>;
@@ -49,6 +62,11 @@ export interface FitOptions {
   shuffle?: boolean;
   /** Inputs and one-hot targets to evaluate after every epoch. */
   validationData?: [Inputs, Float32Array];
+  /**
+   * The fraction of x and y (their last rows, before any shuffling, as Keras takes them) to hold out
+   * for validation instead; ignored when validationData is given, as in Keras.
+   */
+  validationSplit?: number;
   /**
    * Seeds shuffling and dropout, and the initial weights if the model has none yet: the same seed
    * gives bit-identical results, whatever the number of threads. Random by default.
@@ -80,6 +98,11 @@ export interface FitOptions {
    * counts from the start of the original fit.
    */
   resume?: string | Uint8Array;
+  /**
+   * Distorts every training image afresh for each batch (uint8 images only): shifts, rotation, scale,
+   * shear and Simard's elastic distortion, seeded like everything else. Validation data is left as is.
+   */
+  augment?: AugmentOptions;
 }
 
 export interface CheckpointOptions {
@@ -96,6 +119,9 @@ export type CheckpointPoint = TrainingHeader & { order: Uint32Array };
 export interface Checkpointing {
   seed: number;
   save(point: CheckpointPoint): Uint8Array;
+  /** The model's weights, for callbacks (see TrainingContext). */
+  getWeights(): Float32Array[];
+  setWeights(weights: readonly Float32Array[]): void;
 }
 
 /** A resumed fit's starting point. */
@@ -130,8 +156,23 @@ export async function fitLoop(
   checkpointing?: Checkpointing, start?: ResumePoint,
 ): Promise<History> {
   const { topology, optimizer } = model;
-  const rows = countRows(x, topology.inputDim, 'fit');
+  let rows = countRows(x, topology.inputDim, 'fit');
   checkTargets(y, rows, topology.outputDim, 'fit');
+  let validation = options.validationData;
+  if (options.validationSplit !== undefined) {
+    const split = options.validationSplit;
+    if (typeof split !== 'number' || !(split > 0 && split < 1)) throw new InvalidArgumentError(`fit: validationSplit must be in (0, 1), got ${describe(split)}`);
+    const held = Math.floor(rows * split);
+    if (held === 0 || held === rows) throw new InvalidArgumentError(`fit: validationSplit ${split} of ${rows} rows leaves ${held === 0 ? 'no validation rows' : 'no training rows'}`);
+    if (validation === undefined) {
+      const kept = rows - held;
+      const { inputDim, outputDim } = topology;
+      validation = [x.subarray(kept * inputDim, rows * inputDim), y.subarray(kept * outputDim, rows * outputDim)];
+      x = x.subarray(0, kept * inputDim);
+      y = y.subarray(0, kept * outputDim);
+      rows = kept;
+    }
+  }
   const batchSize = options.batchSize ?? 32;
   const epochs = options.epochs ?? 1;
   requirePositiveInteger('fit', 'batchSize', batchSize);
@@ -147,7 +188,6 @@ export async function fitLoop(
   if (start && start.rows !== rows) {
     throw new ModelMismatchError(`fit: resume: the checkpoint was made on ${start.rows} training rows, this fit has ${rows}`);
   }
-  const validation = options.validationData;
   const data: DataSpec[] = [{ x, y, rows, ordered: true }];
   let validationSparse = false;
   if (validation !== undefined) {
@@ -164,8 +204,13 @@ export async function fitLoop(
     for (const callback of callbacks) await call(callback);
   };
 
+  let augment: AugmentConfig | undefined;
+  if (options.augment !== undefined) {
+    if (!(x instanceof Uint8Array)) throw new InvalidArgumentError(`fit: augment works on uint8 images; x is ${describe(x)}`);
+    augment = checkAugment(options.augment, topology.inputDim);
+  }
   const capacity = Math.max(Math.min(batchSize, rows), Math.min(DEFAULT_INFERENCE_BATCH, data[1]?.rows ?? 0));
-  const session = new Session(model, capacity, data, optimizer.config);
+  const session = new Session(model, capacity, data, optimizer.config, augment);
   // The model's own pool if it keeps one open; else one for this fit alone, unless asked for one thread.
   let temporary: WorkerPool | undefined;
   try {
@@ -200,6 +245,20 @@ export async function fitLoop(
       throw new TrainingInterruptedError(epoch, batch, await saveCheckpoint(epoch, batch));
     };
     const yielder = new EventLoopYielder();
+    let stopping = false;
+    const context: TrainingContext = {
+      stop: () => void (stopping = true),
+      getWeights: () => checkpointing?.getWeights() ?? [],
+      setWeights: (weights) => checkpointing?.setWeights(weights),
+      get learningRateScale() {
+        return optimizer.learningRateScale;
+      },
+      set learningRateScale(scale: number) {
+        if (!(scale > 0 && Number.isFinite(scale))) throw new InvalidArgumentError(`learningRateScale must be a finite number above 0, got ${describe(scale)}`);
+        optimizer.learningRateScale = scale;
+      },
+    };
+    for (const callback of callbacks) callback.setContext?.(context);
 
     await notify((c) => c.onTrainBegin?.());
     for (let epoch = start?.epoch ?? 0; epoch < epochs; epoch++) {
@@ -251,6 +310,7 @@ export async function fitLoop(
       correct = 0;
       if ((checkpoint?.every ?? 'epoch') === 'epoch') await saveCheckpoint(epoch + 1, 0);
       await yielder.yield();
+      if (stopping) break;
     }
     await notify((c) => c.onTrainEnd?.(history));
     return history;

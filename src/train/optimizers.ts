@@ -83,26 +83,6 @@ export function adam(options: AdamOptions = {}): AdamConfig {
   return config;
 }
 
-/**
- * Cosine decay from `initialLearningRate` to `alpha · initialLearningRate` over `decaySteps` steps,
- * then constant (Loshchilov & Hutter, SGDR, 2017). Keras: `CosineDecay`.
- *
- * @example
- * sgd({ learningRate: cosineDecay({ initialLearningRate: 0.1, decaySteps: 10 * 235 }), momentum: 0.9 })
- */
-export function cosineDecay(options: { initialLearningRate: number; decaySteps: number; alpha?: number }): LearningRateSchedule {
-  const { initialLearningRate, decaySteps, alpha = 0 } = options;
-  checkLearningRate('cosineDecay', initialLearningRate);
-  if (!(Number.isInteger(decaySteps) && decaySteps > 0)) {
-    throw new InvalidArgumentError(`cosineDecay: decaySteps must be a positive integer, got ${describe(decaySteps)}`);
-  }
-  checkFraction('cosineDecay', 'alpha', alpha);
-  return (step) => {
-    const progress = Math.min(step, decaySteps) / decaySteps;
-    return initialLearningRate * ((1 - alpha) * 0.5 * (1 + Math.cos(Math.PI * progress)) + alpha);
-  };
-}
-
 /** Reads an optimizer option given by name, as TensorFlow.js allows ('sgd', 'adam'). */
 export function toOptimizerConfig(optimizer: OptimizerConfig | 'sgd' | 'adam'): OptimizerConfig {
   if (optimizer === 'sgd') return sgd();
@@ -116,6 +96,8 @@ export class OptimizerRuntime {
   readonly config: OptimizerConfig;
   /** Updates done so far; the schedule's step and Adam's t - 1. */
   iterations = 0;
+  /** Multiplies every learning rate from now on (ReduceLROnPlateau lowers it). */
+  learningRateScale = 1;
 
   constructor(config: OptimizerConfig) {
     this.config = config;
@@ -124,7 +106,7 @@ export class OptimizerRuntime {
   /** The learning rate the next update will use. */
   get learningRate(): number {
     const rate = this.config.learningRate;
-    return typeof rate === 'number' ? rate : rate(this.iterations);
+    return (typeof rate === 'number' ? rate : rate(this.iterations)) * this.learningRateScale;
   }
 
   /** The learning rate and Adam's bias corrections for the next update, which this counts as done. */
@@ -138,14 +120,14 @@ export class OptimizerRuntime {
   }
 }
 
-function checkLearningRate(where: string, rate: unknown): void {
+export function checkLearningRate(where: string, rate: unknown): void {
   if (typeof rate === 'function') return;
   if (typeof rate !== 'number' || !(rate > 0) || !Number.isFinite(rate)) {
     throw new InvalidArgumentError(`${where}: learningRate must be a finite number above 0 or a schedule, got ${describe(rate)}`);
   }
 }
 
-function checkFraction(where: string, field: string, value: unknown): void {
+export function checkFraction(where: string, field: string, value: unknown): void {
   if (typeof value !== 'number' || !(value >= 0 && value < 1)) {
     throw new InvalidArgumentError(`${where}: ${field} must be in [0, 1), got ${describe(value)}`);
   }

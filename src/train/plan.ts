@@ -10,6 +10,7 @@ import type { Topology } from '../model/topology.js';
 import { alignUp } from '../wasm/arena.js';
 import { MAX_THREADS } from './control.js';
 import type { OptimizerConfig } from './optimizers.js';
+import { paramStride, type AugmentConfig } from './augment.js';
 
 export type ForwardOp =
   | {
@@ -55,6 +56,29 @@ export interface OptimizerNumbers {
   epsilon: number;
 }
 
+/** Where augmentation works (see augment.ts), and its ranges, which each thread's draws need. */
+export interface AugmentPlan {
+  height: number;
+  width: number;
+  translate: number;
+  rotate: number;
+  scale: number;
+  shear: number;
+  k: number;
+  stride: number;
+  paramStride: number;
+  /** The augmented batch, uint8 (capacity, inputDim), gathered from by `identity`. */
+  images: number;
+  identity: number;
+  /** Each row's draws, (capacity, paramStride) f32. */
+  params: number;
+  basisX: number;
+  basisY: number;
+  /** One row's working space per thread. */
+  scratch: number;
+  scratchBytes: number;
+}
+
 export interface Plan {
   capacity: number;
   inputDim: number;
@@ -80,6 +104,8 @@ export interface Plan {
   cscStart: number;
   cscRows: number;
   cscValues: number;
+  /** Set when fit augments its training images. */
+  augment: AugmentPlan | undefined;
   training: ForwardOp[];
   inference: ForwardOp[];
   backward: BackwardOp[];
@@ -105,6 +131,7 @@ export interface ModelRegions {
  */
 export function buildPlan(
   topology: Topology, regions: ModelRegions, optimizer: OptimizerConfig | undefined, capacity: number, base: number,
+  augmentConfig?: AugmentConfig,
 ): { plan: Plan; bytes: number } {
   let cursor = base;
   const take = (bytes: number): number => {
@@ -128,6 +155,16 @@ export function buildPlan(
   const cscStart = training ? floats(inputDim + MAX_THREADS + 1) : 0;
   const cscRows = training ? floats(nonzeros) : 0;
   const cscValues = training ? floats(nonzeros) : 0;
+  let augment: AugmentPlan | undefined;
+  if (augmentConfig) {
+    const { height, width, translate, rotate, scale, shear, k, stride } = augmentConfig;
+    const scratchBytes = alignUp(((k + 2 * height) * stride + (height + 3) * (width + 3)) * 4);
+    augment = {
+      height, width, translate, rotate, scale, shear, k, stride, paramStride: paramStride(k),
+      images: take(capacity * inputDim), identity: floats(capacity), params: floats(capacity * paramStride(k)),
+      basisX: floats(k * stride), basisY: floats(height * k), scratch: take(MAX_THREADS * scratchBytes), scratchBytes,
+    };
+  }
 
   const forward: ForwardOp[] = [];
   const inference: ForwardOp[] = [];
@@ -210,7 +247,7 @@ export function buildPlan(
   const plan: Plan = {
     capacity, inputDim, outputDim, params: regions.params, grads: training ? regions.grads : 0,
     state: training ? regions.state : [0, 0], optimizer: optimizer && optimizerNumbers(optimizer),
-    control, table, x, targets, dlogits, rowStats, rowRange, csrColumns, csrValues, cscStart, cscRows, cscValues,
+    control, table, x, targets, dlogits, rowStats, rowRange, csrColumns, csrValues, cscStart, cscRows, cscValues, augment,
     training: forward, inference, backward, updates, masks, trainingLogits, inferenceLogits, output: finalOp.output,
   };
   return { plan, bytes: cursor - base };

@@ -16,6 +16,8 @@ import {
   SPLITS, TARGET_DATA, THREADS, share,
 } from './control.js';
 import { drawMaskRow } from './masks.js';
+import { drawAugmentRow } from './augment.js';
+import { Random } from '../random.js';
 import type { ForwardOp, Plan } from './plan.js';
 
 export class Runner {
@@ -26,6 +28,9 @@ export class Runner {
   private i32: Int32Array<ArrayBufferLike> = new Int32Array(0);
   private f64: Float64Array<ArrayBufferLike> = new Float64Array(0);
   private u8: Uint8Array<ArrayBufferLike> = new Uint8Array(0);
+  private f32: Float32Array<ArrayBufferLike> = new Float32Array(0);
+  /** Reseeded for every row it augments. */
+  private readonly random = new Random(0);
 
   constructor(arena: Arena, plan: Plan) {
     this.k = arena.kernels;
@@ -35,7 +40,7 @@ export class Runner {
 
   /** Runs thread `thread`'s share of `phase`, with the arguments in the control block. */
   run(phase: number, thread: number): void {
-    ({ i32: this.i32, f64: this.f64, u8: this.u8 } = this.arena);
+    ({ i32: this.i32, f64: this.f64, u8: this.u8, f32: this.f32 } = this.arena);
     const c = this.plan.control >> 2;
     const threads = this.i32[c + THREADS];
     const rows = this.i32[c + ROWS];
@@ -45,16 +50,17 @@ export class Runner {
     }
     const [from, to] = share(rows, threads, thread);
     if (from === to) return;
-    if (phase === Phase.TrainRows) this.trainRows(from, to - from, rows);
+    if (phase === Phase.TrainRows) this.trainRows(from, to - from, rows, thread);
     else this.inferRows(from, to - from);
   }
 
-  private trainRows(first: number, count: number, batchRows: number): void {
+  private trainRows(first: number, count: number, batchRows: number, thread: number): void {
     const { plan, k } = this;
     const c = plan.control >> 2;
-    this.gather(first, count);
     const key0 = this.i32[c + KEY0];
     const key1 = this.i32[c + KEY1];
+    if (plan.augment && this.i32[c + DATA_KIND] !== DATA_F32) this.augment(first, count, thread, key0, key1);
+    else this.gather(first, count);
     for (let layer = 0; layer < plan.masks.length; layer++) {
       const spec = plan.masks[layer];
       for (let r = first; r < first + count; r++) drawMaskRow(this.u8, spec.mask + r * spec.dim, spec.dim, spec.threshold, key0, key1, r, layer);
@@ -86,14 +92,31 @@ export class Runner {
     k.softmaxCrossEntropy(plan.dlogits + at, plan.rowStats + first * 16, plan.inferenceLogits + at, plan.targets + at, count, classes, 1);
   }
 
+  /**
+   * Distorts this thread's rows of the batch into the plan's image buffer (draws, then the kernel),
+   * and gathers them from there; their targets still come from the data set, row for row.
+   */
+  private augment(first: number, count: number, thread: number, key0: number, key1: number): void {
+    const { plan, k } = this;
+    const a = plan.augment!;
+    const c = plan.control >> 2;
+    for (let r = first; r < first + count; r++) {
+      drawAugmentRow(this.f32 as Float32Array, (a.params >> 2) + r * a.paramStride, a, this.random, key0, key1, r);
+    }
+    const pixels = a.width * a.height;
+    k.augmentRows(a.images + first * pixels, this.i32[c + DATA], this.i32[c + ORDER], this.i32[c + FROM] + first, count, a.width, a.height,
+      a.params + first * a.paramStride * 4, a.paramStride, a.basisX, a.basisY, a.k, a.stride, a.scratch + thread * a.scratchBytes);
+    this.gather(first, count, { data: a.images, order: a.identity, from: first });
+  }
+
   /** Copies this thread's rows of the batch (and their targets) out of the data set, by the order. */
-  private gather(first: number, count: number): void {
+  private gather(first: number, count: number, source?: { data: number; order: number; from: number }): void {
     const { plan, k } = this;
     const c = plan.control >> 2;
     const i32 = this.i32;
-    const data = i32[c + DATA];
-    const order = i32[c + ORDER];
-    const from = i32[c + FROM] + first;
+    const data = source?.data ?? i32[c + DATA];
+    const order = source?.order ?? i32[c + ORDER];
+    const from = source?.from ?? i32[c + FROM] + first;
     const width = plan.inputDim;
     const f32 = i32[c + DATA_KIND] === DATA_F32;
     if (i32[c + SPARSE]) {
@@ -107,7 +130,7 @@ export class Runner {
       k.gatherRowsU8(plan.x + first * width * 4, data, order, from, count, width, plan.table);
     }
     const targets = i32[c + TARGET_DATA];
-    if (targets) k.gatherRowsF32(plan.targets + first * plan.outputDim * 4, targets, order, from, count, plan.outputDim);
+    if (targets) k.gatherRowsF32(plan.targets + first * plan.outputDim * 4, targets, i32[c + ORDER], i32[c + FROM] + first, count, plan.outputDim);
   }
 
   private forward(ops: ForwardOp[], first: number, count: number): void {

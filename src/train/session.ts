@@ -17,6 +17,7 @@ import { buildPlan, type ModelRegions, type Plan } from './plan.js';
 import { Runner } from './runner.js';
 import type { Random } from '../random.js';
 import { KernelFaultError } from '../errors.js';
+import type { AugmentConfig } from './augment.js';
 
 const PHASE_NAMES: Record<number, string> = {
   [Phase.TrainRows]: 'the forward and backward pass of a batch',
@@ -75,7 +76,7 @@ export class Session {
   private readonly balance: Float64Array;
 
   /** Leases memory and copies the data sets in; `optimizer` undefined makes an inference-only session. */
-  constructor(model: SessionModel, capacity: number, data: readonly DataSpec[], optimizer?: OptimizerConfig) {
+  constructor(model: SessionModel, capacity: number, data: readonly DataSpec[], optimizer?: OptimizerConfig, augment?: AugmentConfig) {
     const { arena, topology } = model;
     this.arena = arena;
     const { inputDim, outputDim } = topology;
@@ -91,9 +92,15 @@ export class Session {
       return { x, y, order, wide };
     });
     const start = arena.leaseStart;
-    const planBytes = buildPlan(topology, model.regions, optimizer, capacity, start + bytes).bytes;
+    const planBytes = buildPlan(topology, model.regions, optimizer, capacity, start + bytes, augment).bytes;
     const base = arena.lease(bytes + planBytes);
-    this.plan = buildPlan(topology, model.regions, optimizer, capacity, base + bytes).plan;
+    this.plan = buildPlan(topology, model.regions, optimizer, capacity, base + bytes, augment).plan;
+    if (augment && this.plan.augment) {
+      const at = this.plan.augment;
+      arena.f32.set(augment.basisX, at.basisX >> 2);
+      arena.f32.set(augment.basisY, at.basisY >> 2);
+      arena.i32.set(Int32Array.from({ length: capacity }, (_, r) => r), at.identity >> 2);
+    }
 
     const u8 = arena.u8;
     this.sets = data.map((spec, i) => {

@@ -1,0 +1,87 @@
+// Learning-rate schedules: functions of the optimizer step (0 for the first batch), as Keras's
+// LearningRateSchedule. They use exact IEEE operations only (portableCos, portableExp, portableLog),
+// so a schedule gives the same rates, and training the same bits, in every JavaScript engine.
+
+import { InvalidArgumentError, describe } from '../errors.js';
+import { portableExp, portableLog, portableSinCos } from '../random.js';
+import { checkFraction, checkLearningRate, type LearningRateSchedule } from './optimizers.js';
+
+function checkSteps(where: string, field: string, value: unknown): void {
+  if (!(Number.isInteger(value) && (value as number) > 0)) throw new InvalidArgumentError(`${where}: ${field} must be a positive integer, got ${describe(value)}`);
+}
+
+/**
+ * Cosine decay from `initialLearningRate` to `alpha · initialLearningRate` over `decaySteps` steps,
+ * then constant (Loshchilov & Hutter, SGDR, 2017); with `warmupSteps`, first a linear warmup from 0
+ * (or from `initialLearningRate` to `warmupTarget`, as Keras 3 does), and the decay starts after it.
+ * Keras: `CosineDecay`.
+ *
+ * @example
+ * sgd({ learningRate: cosineDecay({ initialLearningRate: 0.1, decaySteps: 10 * 235 }), momentum: 0.9 })
+ * cosineDecay({ initialLearningRate: 0, warmupTarget: 0.2, warmupSteps: 235, decaySteps: 39 * 235 })
+ */
+export function cosineDecay(options: {
+  initialLearningRate: number; decaySteps: number; alpha?: number; warmupSteps?: number; warmupTarget?: number;
+}): LearningRateSchedule {
+  const { initialLearningRate, decaySteps, alpha = 0, warmupSteps = 0 } = options;
+  const warmup = warmupSteps > 0;
+  if (!(warmup && initialLearningRate === 0)) checkLearningRate('cosineDecay', initialLearningRate);
+  checkSteps('cosineDecay', 'decaySteps', decaySteps);
+  checkFraction('cosineDecay', 'alpha', alpha);
+  if (!(Number.isInteger(warmupSteps) && warmupSteps >= 0)) throw new InvalidArgumentError(`cosineDecay: warmupSteps must be an integer of at least 0, got ${describe(warmupSteps)}`);
+  const peak = options.warmupTarget ?? initialLearningRate;
+  checkLearningRate('cosineDecay', peak);
+  return (step) => {
+    if (step < warmupSteps) return initialLearningRate + ((peak - initialLearningRate) * step) / warmupSteps;
+    const progress = Math.min(step - warmupSteps, decaySteps) / decaySteps;
+    return peak * ((1 - alpha) * 0.5 * (1 + portableCos(Math.PI * progress)) + alpha);
+  };
+}
+
+/**
+ * Multiplies the rate by `factor` every `stepSize` steps. PyTorch: `StepLR`.
+ *
+ * @example
+ * stepDecay({ initialLearningRate: 0.1, stepSize: 10 * 235, factor: 0.5 }) // halved every 10 epochs of 235 steps
+ */
+export function stepDecay(options: { initialLearningRate: number; stepSize: number; factor?: number }): LearningRateSchedule {
+  const { initialLearningRate, stepSize, factor = 0.1 } = options;
+  checkLearningRate('stepDecay', initialLearningRate);
+  checkSteps('stepDecay', 'stepSize', stepSize);
+  if (!(typeof factor === 'number' && factor > 0 && factor <= 1)) throw new InvalidArgumentError(`stepDecay: factor must be in (0, 1], got ${describe(factor)}`);
+  return (step) => {
+    let rate = initialLearningRate;
+    for (let i = Math.floor(step / stepSize); i > 0; i--) rate *= factor;
+    return rate;
+  };
+}
+
+/**
+ * initialLearningRate · decayRate^(step / decaySteps), or ^floor(step / decaySteps) with `staircase`.
+ * Keras: `ExponentialDecay`.
+ *
+ * @example
+ * exponentialDecay({ initialLearningRate: 0.1, decaySteps: 235, decayRate: 0.9 }) // × 0.9 per epoch of 235 steps
+ */
+export function exponentialDecay(options: { initialLearningRate: number; decaySteps: number; decayRate: number; staircase?: boolean }): LearningRateSchedule {
+  const { initialLearningRate, decaySteps, decayRate, staircase = false } = options;
+  checkLearningRate('exponentialDecay', initialLearningRate);
+  checkSteps('exponentialDecay', 'decaySteps', decaySteps);
+  if (!(typeof decayRate === 'number' && decayRate > 0 && decayRate <= 1)) {
+    throw new InvalidArgumentError(`exponentialDecay: decayRate must be in (0, 1], got ${describe(decayRate)}`);
+  }
+  const logRate = portableLog(decayRate);
+  return (step) => {
+    const exponent = staircase ? Math.floor(step / decaySteps) : step / decaySteps;
+    return initialLearningRate * portableExp(exponent * logRate);
+  };
+}
+
+/** cos x for x in [0, π], from the series of sin and cos on [0, π/4] (exact operations only). */
+export function portableCos(x: number): number {
+  const quarter = Math.PI / 4;
+  if (x <= quarter) return portableSinCos(x)[1];
+  if (x <= 2 * quarter) return portableSinCos(Math.PI / 2 - x)[0];
+  if (x <= 3 * quarter) return -portableSinCos(x - Math.PI / 2)[0];
+  return -portableSinCos(Math.PI - x)[1];
+}
