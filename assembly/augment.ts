@@ -10,7 +10,10 @@
 //
 // Per row, `params` holds: the 2×2 map [a, b, c, d] and the translation [tx, ty] (pixels), then Z for
 // the x field and Z for the y field (k×k each). A source pixel outside the image reads as 0 (MNIST's
-// background). Every operation is a plain f32 multiply or add, so the bits are the same everywhere.
+// background). Interpolated levels below `cutoff` become 0: the faint halo that bilinear sampling
+// spreads around strokes would otherwise add a third more nonzero pixels, and the first layer's
+// sparse kernels cost by the nonzero. Every operation is a plain f32 multiply or add, so the bits are
+// the same everywhere.
 
 import { madd } from "./simd";
 
@@ -22,7 +25,7 @@ import { madd } from "./simd";
  */
 export function augmentRows(
   out: usize, data: usize, order: usize, from: i32, count: i32, width: i32, height: i32,
-  params: usize, paramStride: i32, basisX: usize, basisY: usize, k: i32, stride: i32, scratch: usize,
+  params: usize, paramStride: i32, basisX: usize, basisY: usize, k: i32, stride: i32, scratch: usize, cutoff: f32,
 ): void {
   const pixels = <usize>(width * height);
   const cx = <f32>(width - 1) * 0.5;
@@ -91,13 +94,13 @@ export function augmentRows(
         );
         const o4 = o + <usize>(y * width + x);
         if (i32x4.all_true(outside)) store<u32>(o4, 0);
-        else v128.store32_lane(o4, bilinear4(padded, paddedWidth, width, height, sx, sy), 0);
+        else v128.store32_lane(o4, bilinear4(padded, paddedWidth, width, height, sx, sy, cutoff), 0);
       }
       for (; x < width; x++) {
         const xc = <f32>x - cx;
         const sx = a * xc + offsetX + load<f32>(rowX + (<usize>x << 2));
         const sy = c * xc + offsetY + load<f32>(rowY + (<usize>x << 2));
-        store<u8>(o + <usize>(y * width + x), bilinear1(padded, paddedWidth, width, height, sx, sy));
+        store<u8>(o + <usize>(y * width + x), bilinear1(padded, paddedWidth, width, height, sx, sy, cutoff));
       }
     }
   }
@@ -136,7 +139,7 @@ function displacementField(field: usize, z: usize, basisX: usize, basisY: usize,
  * the zero border gives what lies outside: 0.
  */
 // @ts-ignore: decorator
-@inline function bilinear4(padded: usize, paddedWidth: i32, width: i32, height: i32, sx: v128, sy: v128): v128 {
+@inline function bilinear4(padded: usize, paddedWidth: i32, width: i32, height: i32, sx: v128, sy: v128, cutoff: f32): v128 {
   sx = f32x4.pmin(f32x4.pmax(sx, f32x4.splat(-1)), f32x4.splat(<f32>width));
   sy = f32x4.pmin(f32x4.pmax(sy, f32x4.splat(-1)), f32x4.splat(<f32>height));
   const x0 = f32x4.floor(sx);
@@ -152,19 +155,28 @@ function displacementField(field: usize, z: usize, basisX: usize, basisY: usize,
   const at1 = padded + (<usize>i32x4.extract_lane(index, 1) << 2);
   const at2 = padded + (<usize>i32x4.extract_lane(index, 2) << 2);
   const at3 = padded + (<usize>i32x4.extract_lane(index, 3) << 2);
-  const p00 = f32x4(load<f32>(at0), load<f32>(at1), load<f32>(at2), load<f32>(at3));
-  const p01 = f32x4(load<f32>(at0, 4), load<f32>(at1, 4), load<f32>(at2, 4), load<f32>(at3, 4));
-  const p10 = f32x4(load<f32>(at0 + below), load<f32>(at1 + below), load<f32>(at2 + below), load<f32>(at3 + below));
-  const p11 = f32x4(load<f32>(at0 + below, 4), load<f32>(at1 + below, 4), load<f32>(at2 + below, 4), load<f32>(at3 + below, 4));
+  // Each lane's two neighbours on a row lie side by side: one 64-bit load per lane and row, then
+  // shuffles that put the left ones in one vector and the right ones in another.
+  const upper01 = v128.load64_lane(at1, v128.load64_zero(at0), 1);
+  const upper23 = v128.load64_lane(at3, v128.load64_zero(at2), 1);
+  const lower01 = v128.load64_lane(at1 + below, v128.load64_zero(at0 + below), 1);
+  const lower23 = v128.load64_lane(at3 + below, v128.load64_zero(at2 + below), 1);
+  const p00 = v128.shuffle<f32>(upper01, upper23, 0, 2, 4, 6);
+  const p01 = v128.shuffle<f32>(upper01, upper23, 1, 3, 5, 7);
+  const p10 = v128.shuffle<f32>(lower01, lower23, 0, 2, 4, 6);
+  const p11 = v128.shuffle<f32>(lower01, lower23, 1, 3, 5, 7);
   const top = f32x4.add(p00, f32x4.mul(fx, f32x4.sub(p01, p00)));
   const bottom = f32x4.add(p10, f32x4.mul(fx, f32x4.sub(p11, p10)));
-  const value = f32x4.add(top, f32x4.mul(fy, f32x4.sub(bottom, top)));
+  let value = f32x4.add(top, f32x4.mul(fy, f32x4.sub(bottom, top)));
+  // An interpolated level below the cutoff is dropped; a pixel sampled exactly keeps its level.
+  const interpolated = v128.or(f32x4.ne(fx, f32x4.splat(0)), f32x4.ne(fy, f32x4.splat(0)));
+  value = v128.andnot(value, v128.and(interpolated, f32x4.lt(value, f32x4.splat(cutoff))));
   const levels = i32x4.trunc_sat_f32x4_s(f32x4.nearest(value));
   return i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(levels, levels), i16x8.splat(0));
 }
 
 /** One grey level, as one lane of bilinear4. */
 // @ts-ignore: decorator
-@inline function bilinear1(padded: usize, paddedWidth: i32, width: i32, height: i32, sx: f32, sy: f32): u8 {
-  return <u8>i8x16.extract_lane_u(bilinear4(padded, paddedWidth, width, height, f32x4.splat(sx), f32x4.splat(sy)), 0);
+@inline function bilinear1(padded: usize, paddedWidth: i32, width: i32, height: i32, sx: f32, sy: f32, cutoff: f32): u8 {
+  return <u8>i8x16.extract_lane_u(bilinear4(padded, paddedWidth, width, height, f32x4.splat(sx), f32x4.splat(sy), cutoff), 0);
 }

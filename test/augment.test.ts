@@ -83,6 +83,15 @@ describe('augmentation', () => {
     const rotated = shifts({ rotate: 20 });
     expect(rotated.reduce((a, b) => a + b, 0) / count).toBeLessThan(1.5);
 
+    // The cutoff drops the faint levels that interpolation spreads, and only those.
+    const faint = (set: Uint8Array) => set.reduce((n, v) => n + (v > 0 && v < 16 ? 1 : 0), 0);
+    const everyLevel = augmentImages(source, { rotate: 10, cutoff: 0 }, 4);
+    const cut = augmentImages(source, { rotate: 10 }, 4);
+    expect(faint(everyLevel)).toBeGreaterThan(1000);
+    expect(faint(cut)).toBeLessThan(faint(everyLevel) / 100);
+    // (A level just under 16 rounds to 16 when kept.)
+    for (let i = 0; i < cut.length; i++) if (cut[i] !== everyLevel[i]) expect([cut[i], everyLevel[i] <= 16]).toEqual([0, true]);
+
     const elastic = augmentImages(source, { elastic: { alpha: 34, sigma: 4 } }, 3);
     const ink = (set: Uint8Array) => set.reduce((s, v) => s + v, 0);
     expect(elastic).not.toEqual(source);

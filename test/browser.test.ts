@@ -1,7 +1,8 @@
 // The demo page (examples/web) as a user gets it: built by Vite against the packed tarball, served on
 // 127.0.0.1 by Vite's preview server, and driven in Debian's Chromium through playwright-core. It
 // trains in the page, first cross-origin isolated (threads), then not (one thread); the test draws
-// digits on its canvas and checks what the model says, and saves a screenshot in artifacts/.
+// digits on its canvas and checks what the model says, and saves a screenshot in artifacts/. The
+// training report that `mnist-wasm train --report` writes is rendered there too.
 
 import { existsSync } from 'node:fs';
 import { cp, mkdir, rm } from 'node:fs/promises';
@@ -9,6 +10,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build, preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import { packedProject, root } from './packed.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -127,5 +129,30 @@ describe('the demo page (examples/web) in Chromium', () => {
       expect(result.loss).toBe(loss);
       expect(accuracy).toBeGreaterThan(0.95);
     });
+  });
+});
+
+describe('the training report (mnist-wasm train --report) in Chromium', () => {
+  it('renders its curves, confusion matrix and digits, and is saved as a screenshot', async () => {
+    const report = join(project, 'report.html');
+    execFileSync(process.execPath, [join(project, 'node_modules/mnist-wasm/dist/cli/main.js'), 'train', '--epochs', '3', '--hidden', '64', '--report', report], { stdio: 'ignore', timeout: 120_000 });
+    const page = await browser!.newPage({ viewport: { width: 1100, height: 900 } });
+    const requests: string[] = [];
+    page.on('request', (request) => void (request.url().startsWith('file:') || request.url().startsWith('data:') || requests.push(request.url())));
+    try {
+      await page.goto(`file://${report}`);
+      const charts = page.locator('svg polyline');
+      expect(await charts.count()).toBe(4);
+      for (let i = 0; i < 4; i++) expect((await charts.nth(i).boundingBox())!.width).toBeGreaterThan(300);
+      expect(await page.locator('table.confusion td').count()).toBe(100);
+      const digits = await page.locator('.digit img').evaluateAll((images) => images.map((image) => (image as HTMLImageElement).naturalWidth));
+      expect(digits.length).toBeGreaterThan(10);
+      expect(digits.every((width) => width === 28)).toBe(true);
+      expect(requests).toEqual([]);
+      await mkdir(join(root, 'artifacts'), { recursive: true });
+      await page.screenshot({ path: join(root, 'artifacts/report.png'), fullPage: false });
+    } finally {
+      await page.close();
+    }
   });
 });

@@ -56,7 +56,7 @@ describe('mnist-wasm train', () => {
     [['train', '--seed=-3'], '--seed must be an integer from 0 to 4294967295, got "-3"'],
     [['train', '--threads', '0'], '--threads must be an integer from 1 to 16, got "0"'],
     [['train', '--epochs'], "Option '--epochs <value>' argument missing"],
-    [['train', '--recipe', 'fast'], '--recipe must be one of seed, default, got "fast"'],
+    [['train', '--recipe', 'fast'], '--recipe must be one of seed, default, best, got "fast"'],
     [['train', '--frobnicate'], 'unknown option --frobnicate'],
     [['fly'], 'unknown command "fly"'],
     [['evaluate'], 'evaluate needs --model FILE'],
@@ -219,5 +219,31 @@ describe('mnist-wasm train, stopped with Ctrl-C and resumed', () => {
     expect(result.stdout).toMatch(/^Epoch 2\/2 - /m);
     expect(result.stdout).not.toMatch(/^Epoch 1\/2/m);
     expect(await readFile(resumed)).toEqual(await readFile(whole));
+  });
+});
+
+describe('mnist-wasm train --report', () => {
+  it('writes one self-contained HTML file: curves, confusion matrix and the misclassified digits', async () => {
+    const path = join(scratch, 'report.html');
+    const result = run('train', '--data', small, '--epochs', '3', '--hidden', '32', '--validation-split', '0.2', '--report', path, '--json');
+    expect(result.status).toBe(0);
+    const summary = JSON.parse(result.stdout.trimEnd().split('\n').at(-1)!);
+    expect(summary.report).toBe(path);
+    const html = await readFile(path, 'utf8');
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).toContain(`Test accuracy ${(summary.testAccuracy * 100).toFixed(2)}%`);
+    expect(html.match(/<svg /g)).toHaveLength(2);
+    expect(html.match(/<polyline /g)).toHaveLength(4);
+    expect(html).toContain('validation (last 20% of training)');
+    const rows = [...html.matchAll(/<tr><th>(\d)<\/th>(.*?)<\/tr>/g)];
+    expect(rows).toHaveLength(10);
+    const counts = rows.map((row) => [...row[2].matchAll(/>(\d+)<\/td>/g)].map((cell) => Number(cell[1])));
+    expect(counts.flat().reduce((a, b) => a + b, 0)).toBe(500);
+    const wrong = 500 - counts.reduce((sum, row, i) => sum + row[i], 0);
+    expect(html).toContain(`${wrong} of the test set's digits are misclassified`);
+    expect(html.match(/<img src="data:image\/png;base64,/g)).toHaveLength(Math.min(wrong, 200));
+    expect(Math.abs(wrong / 500 - (1 - summary.testAccuracy))).toBeLessThan(1e-9);
+    // Self-contained: nothing to fetch, nothing to run.
+    expect(html).not.toMatch(/<script|src="http|href="http/);
   });
 });

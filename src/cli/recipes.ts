@@ -2,6 +2,7 @@
 // from, exactly; `default` keeps its network and trains it well.
 
 import type { Initializer } from '../model/layers.js';
+import type { AugmentOptions } from '../train/augment.js';
 
 export interface Recipe {
   name: string;
@@ -17,6 +18,8 @@ export interface Recipe {
   batchSize: number;
   epochs: number;
   seed: number;
+  /** Distortions of the training images, for every batch afresh. */
+  augment?: AugmentOptions;
 }
 
 export const RECIPES: Record<string, Recipe> = {
@@ -48,6 +51,23 @@ export const RECIPES: Record<string, Recipe> = {
     epochs: 10,
     seed: 1,
   },
+  // The same 784-800-10 network on distorted digits (Simard et al. 2003: elastic distortions are what
+  // take an MLP past 99%), with less dropout since the distortions regularise, and more epochs.
+  best: {
+    name: 'best',
+    hidden: [800],
+    kernelInitializer: 'glorotUniform',
+    dropout: 0.3,
+    optimizer: 'sgd',
+    learningRate: 0.1,
+    momentum: 0.9,
+    nesterov: true,
+    schedule: 'cosine',
+    batchSize: 128,
+    epochs: 60,
+    seed: 1,
+    augment: { translate: 1, rotate: 8, scale: 0.08, elastic: { alpha: 30, sigma: 4.5 } },
+  },
 };
 
 /** One line that says exactly what will be trained. */
@@ -60,8 +80,20 @@ export function describeRecipe(recipe: Recipe, inputDim: number, classes: number
         ? `SGD (${recipe.nesterov ? 'Nesterov ' : ''}momentum ${recipe.momentum})`
         : 'SGD';
   const rate = `lr ${recipe.learningRate}${recipe.schedule === 'cosine' ? ' with cosine decay' : ''}`;
+  const augment = recipe.augment ? `, ${describeAugment(recipe.augment)}` : '';
   return (
     `Recipe ${recipe.name}: ${shape}, ${recipe.kernelInitializer} init, ReLU, dropout ${recipe.dropout}, ` +
-    `${optimizer} ${rate}, batch ${recipe.batchSize}, ${recipe.epochs} epochs, seed ${recipe.seed}`
+    `${optimizer} ${rate}, batch ${recipe.batchSize}, ${recipe.epochs} epochs${augment}, seed ${recipe.seed}`
   );
+}
+
+function describeAugment(augment: AugmentOptions): string {
+  const parts = [
+    ...(augment.translate ? [`shift ±${augment.translate} px`] : []),
+    ...(augment.rotate ? [`rotation ±${augment.rotate}°`] : []),
+    ...(augment.scale ? [`scale ±${augment.scale * 100}%`] : []),
+    ...(augment.shear ? [`shear ±${augment.shear}`] : []),
+    ...(augment.elastic ? [`elastic alpha ${augment.elastic.alpha} sigma ${augment.elastic.sigma}`] : []),
+  ];
+  return `augmented (${parts.join(', ') || 'nothing'})`;
 }

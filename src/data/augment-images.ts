@@ -38,6 +38,6 @@ export function augmentImages(images: Uint8Array, options: AugmentOptions, seed:
   const [key0, key1] = [keys.nextUint32() | 0, keys.nextUint32() | 0];
   const random = new Random(0);
   for (let r = 0; r < count; r++) drawAugmentRow(arena.f32, (params >> 2) + r * stride, config, random, key0, key1, r);
-  arena.kernels.augmentRows(out, data, order, 0, count, config.width, config.height, params, stride, basisX, basisY, config.k, config.stride, scratch);
+  arena.kernels.augmentRows(out, data, order, 0, count, config.width, config.height, params, stride, basisX, basisY, config.k, config.stride, scratch, config.cutoff);
   return arena.u8.slice(out, out + images.length);
 }

@@ -64,6 +64,7 @@ export interface AugmentPlan {
   rotate: number;
   scale: number;
   shear: number;
+  cutoff: number;
   k: number;
   stride: number;
   paramStride: number;
@@ -157,10 +158,10 @@ export function buildPlan(
   const cscValues = training ? floats(nonzeros) : 0;
   let augment: AugmentPlan | undefined;
   if (augmentConfig) {
-    const { height, width, translate, rotate, scale, shear, k, stride } = augmentConfig;
+    const { height, width, translate, rotate, scale, shear, cutoff, k, stride } = augmentConfig;
     const scratchBytes = alignUp(((k + 2 * height) * stride + (height + 3) * (width + 3)) * 4);
     augment = {
-      height, width, translate, rotate, scale, shear, k, stride, paramStride: paramStride(k),
+      height, width, translate, rotate, scale, shear, cutoff, k, stride, paramStride: paramStride(k),
       images: take(capacity * inputDim), identity: floats(capacity), params: floats(capacity * paramStride(k)),
       basisX: floats(k * stride), basisY: floats(height * k), scratch: take(MAX_THREADS * scratchBytes), scratchBytes,
     };

@@ -105,7 +105,7 @@ export class Runner {
     }
     const pixels = a.width * a.height;
     k.augmentRows(a.images + first * pixels, this.i32[c + DATA], this.i32[c + ORDER], this.i32[c + FROM] + first, count, a.width, a.height,
-      a.params + first * a.paramStride * 4, a.paramStride, a.basisX, a.basisY, a.k, a.stride, a.scratch + thread * a.scratchBytes);
+      a.params + first * a.paramStride * 4, a.paramStride, a.basisX, a.basisY, a.k, a.stride, a.scratch + thread * a.scratchBytes, a.cutoff);
     this.gather(first, count, { data: a.images, order: a.identity, from: first });
   }
 

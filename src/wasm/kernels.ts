@@ -47,7 +47,7 @@ export interface Kernels {
   softmaxCrossEntropy(dlogits: number, rowStats: number, logits: number, targets: number, batch: number, classes: number, gradScale: number): void;
   softmax(probabilities: number, logits: number, batch: number, classes: number): void;
   augmentRows(out: number, data: number, order: number, from: number, count: number, width: number, height: number,
-    params: number, paramStride: number, basisX: number, basisY: number, k: number, stride: number, scratch: number): void;
+    params: number, paramStride: number, basisX: number, basisY: number, k: number, stride: number, scratch: number, cutoff: number): void;
   sgdUpdate(param: number, grad: number, count: number, lr: number, weightDecay: number): void;
   sgdUpdateReference(param: number, grad: number, count: number, lr: number, weightDecay: number): void;
   sgdMomentumUpdate(param: number, grad: number, velocity: number, count: number, lr: number, momentum: number, weightDecay: number, nesterov: boolean): void;
