@@ -57,22 +57,14 @@ export interface OptimizerNumbers {
 }
 
 /** Where augmentation works (see augment.ts), and its ranges, which each thread's draws need. */
-export interface AugmentPlan {
-  height: number;
-  width: number;
-  translate: number;
-  rotate: number;
-  scale: number;
-  shear: number;
-  cutoff: number;
-  k: number;
-  stride: number;
+export interface AugmentPlan extends Omit<AugmentConfig, 'basisX' | 'basisY'> {
   paramStride: number;
   /** The augmented batch, uint8 (capacity, inputDim), gathered from by `identity`. */
   images: number;
   identity: number;
   /** Each row's draws, (capacity, paramStride) f32. */
   params: number;
+  /** Addresses of the basis, copied in from the config. */
   basisX: number;
   basisY: number;
   /** One row's working space per thread. */
