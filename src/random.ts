@@ -79,7 +79,16 @@ export class Random {
   }
 
   setState(state: readonly number[]): void {
-    this.s.set(state.map((x) => x | 0));
+    this.reseed(state[0], state[1], state[2], state[3]);
+  }
+
+  /** Sets the four state words: for streams keyed afresh per row, without allocating. */
+  reseed(a: number, b: number, c: number, d: number): void {
+    const s = this.s;
+    s[0] = a | 0;
+    s[1] = b | 0;
+    s[2] = c | 0;
+    s[3] = d | 0;
   }
 }
 

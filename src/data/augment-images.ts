@@ -5,7 +5,7 @@ import { InvalidArgumentError, describe } from '../errors.js';
 import { Random } from '../random.js';
 import { Arena } from '../wasm/arena.js';
 import { instantiateKernels } from '../wasm/kernels.js';
-import { checkAugment, drawAugmentRow, paramStride, type AugmentOptions } from '../train/augment.js';
+import { augmentScratchBytes, checkAugment, drawAugmentRow, paramStride, type AugmentOptions } from '../train/augment.js';
 
 /**
  * Distorts each of `count` images (row-major uint8, count × height × width) with random draws from
@@ -28,7 +28,7 @@ export function augmentImages(images: Uint8Array, options: AugmentOptions, seed:
   const params = arena.reserve(count * stride * 4);
   const basisX = arena.reserve(config.basisX.length * 4 + 16);
   const basisY = arena.reserve(config.basisY.length * 4 + 16);
-  const scratch = arena.reserve(((config.k + 2 * config.height) * config.stride + (config.height + 3) * (config.width + 3)) * 4);
+  const scratch = arena.reserve(augmentScratchBytes(config));
   const out = arena.reserve(images.length);
   arena.u8.set(images, data);
   arena.i32.set(Int32Array.from({ length: count }, (_, i) => i), order >> 2);

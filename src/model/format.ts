@@ -18,6 +18,7 @@
 
 import { MnistWasmError, ModelFormatError, describe } from '../errors.js';
 import { dense, dropout, relu, softmax, type Layer } from './layers.js';
+import { stateSlots } from '../train/optimizers.js';
 
 export const MAGIC = 'MNWM';
 export const VERSION = 2;
@@ -199,7 +200,7 @@ function checkOptimizer(value: unknown, fail: (message: string) => never): Optim
   if (o.learningRateScale !== undefined && !(typeof o.learningRateScale === 'number' && o.learningRateScale > 0 && Number.isFinite(o.learningRateScale))) {
     fail(`optimizer learningRateScale ${describe(o.learningRateScale)} is not a number above 0`);
   }
-  const slots = o.kind === 'adam' ? 2 : (o.config!.momentum as number) > 0 ? 1 : 0;
+  const slots = stateSlots({ kind: o.kind!, momentum: o.config!.momentum });
   if (o.slots !== slots) fail(`the optimizer section has ${describe(o.slots)} state tensors per weight, ${o.kind} needs ${slots}`);
   return o as OptimizerHeader;
 }

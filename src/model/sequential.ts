@@ -11,7 +11,7 @@ import { CONTROL_BYTES } from '../train/control.js';
 import {
   DEFAULT_INFERENCE_BATCH, evaluateLoop, fitLoop, predictLoop, startPool, type FitOptions, type History, type Runnable, type Trainee,
 } from '../train/loop.js';
-import { OptimizerRuntime, toOptimizerConfig, type OptimizerConfig } from '../train/optimizers.js';
+import { OptimizerRuntime, stateSlots, toOptimizerConfig, type OptimizerConfig } from '../train/optimizers.js';
 import { Session } from '../train/session.js';
 import { initialize } from './initializers.js';
 import type { Layer } from './layers.js';
@@ -21,6 +21,9 @@ import { layerDifference } from './compare.js';
 import { readFileBytes, writeFileAtomic } from '../platform/files.js';
 import type { Checkpointing, ResumePoint } from '../train/loop.js';
 import { resolveTopology, weightShapes, type Topology } from './topology.js';
+
+/** The weight shapes a stack of layers has; checks that the layers fit together. */
+const shapesOf = (layers: Layer[]): number[][] => weightShapes(resolveTopology(layers));
 
 export type LossName = 'categoricalCrossentropy' | 'categorical_crossentropy';
 
@@ -260,7 +263,7 @@ export class Sequential {
    * model.predict(image);
    */
   static fromBytes(bytes: Uint8Array, source?: string): Sequential {
-    const { header, weights, extras } = decodeModel(bytes, (layers) => weightShapes(resolveTopology(layers)), source);
+    const { header, weights, extras } = decodeModel(bytes, shapesOf, source);
     const model = new Sequential(header.layers, { name: header.name });
     model.loadedWeights = weights;
     model.loadedOptimizer = extras.optimizer;
@@ -275,10 +278,7 @@ export class Sequential {
    * await model.loadWeights('mnist.mnwm');
    */
   async loadWeights(source: string | Uint8Array): Promise<void> {
-    const name = typeof source === 'string' ? source : 'model bytes';
-    const bytes = typeof source === 'string' ? await readFileBytes(source, 'loadWeights') : source;
-    const { header, weights } = decodeModel(bytes, (layers) => weightShapes(resolveTopology(layers)), name);
-    this.requireSameLayers(header.layers, name);
+    const { weights } = await this.readModelFor(source, 'loadWeights', 'model bytes');
     await init();
     this.ensureMemory();
     this.setWeights(weights);
@@ -319,9 +319,14 @@ export class Sequential {
     return { name: this.name, layers: [...this.layers], weights: weightShapes(this.topology) };
   }
 
-  private requireSameLayers(layers: readonly Layer[], source: string): void {
-    const difference = layerDifference(layers, this.layers);
-    if (difference) throw new ModelMismatchError(`${source}: made for another network: ${difference}`);
+  /** Reads and checks a model file (a path, in Node) or its bytes, which must be made for this network. */
+  private async readModelFor(source: string | Uint8Array, what: string, bytesName: string) {
+    const name = typeof source === 'string' ? source : bytesName;
+    const bytes = typeof source === 'string' ? await readFileBytes(source, what) : source;
+    const decoded = decodeModel(bytes, shapesOf, name);
+    const difference = layerDifference(decoded.header.layers, this.layers);
+    if (difference) throw new ModelMismatchError(`${name}: made for another network: ${difference}`);
+    return { name, ...decoded };
   }
 
   /** Each weight tensor's offset (in floats) within a region laid out like the parameters, in getWeights order. */
@@ -350,7 +355,7 @@ export class Sequential {
     if (!this.optimizer || !this.training) return this.loadedOptimizer;
     const { config, iterations, learningRateScale } = this.optimizer;
     const { kind, learningRate, ...settings } = config;
-    const slots = kind === 'adam' ? 2 : config.momentum > 0 ? 1 : 0;
+    const slots = stateSlots(config);
     const header: OptimizerHeader = {
       kind, config: { ...settings, learningRate: typeof learningRate === 'number' ? learningRate : null }, iterations, slots, learningRateScale,
     };
@@ -373,17 +378,14 @@ export class Sequential {
 
   /** Reads and checks a checkpoint against this model, its optimizer and the fit's options. */
   private async readCheckpoint(source: string | Uint8Array, options: FitOptions) {
-    const name = typeof source === 'string' ? source : 'checkpoint bytes';
-    const bytes = typeof source === 'string' ? await readFileBytes(source, 'fit: resume') : source;
-    const { header, weights, extras } = decodeModel(bytes, (layers) => weightShapes(resolveTopology(layers)), name);
-    this.requireSameLayers(header.layers, name);
+    const { name, weights, extras } = await this.readModelFor(source, 'fit: resume', 'checkpoint bytes');
     const { training, optimizer } = extras;
     if (!training || !optimizer) throw new ModelMismatchError(`${name}: not a checkpoint (it has no training state); load its weights with loadWeights instead`);
     const compiled = this.optimizerConfig!;
     if (optimizer.header.kind !== compiled.kind) {
       throw new ModelMismatchError(`${name}: trained with ${optimizer.header.kind}, but the model is compiled with ${compiled.kind}`);
     }
-    const expectedSlots = compiled.kind === 'adam' ? 2 : compiled.momentum > 0 ? 1 : 0;
+    const expectedSlots = stateSlots(compiled);
     if (optimizer.header.slots !== expectedSlots) {
       throw new ModelMismatchError(`${name}: its optimizer keeps ${optimizer.header.slots} state tensors per weight, the compiled one ${expectedSlots} (momentum differs)`);
     }

@@ -54,6 +54,16 @@ export interface AugmentConfig {
   basisY: Float32Array;
 }
 
+/** A uniform draw in [-range, range). */
+function symmetric(random: Random, range: number): number {
+  return (2 * random.nextFloat() - 1) * range;
+}
+
+/** Bytes the kernel works in for one row: k + 2·height basis-wide rows, and the zero-bordered source image. */
+export function augmentScratchBytes(config: Pick<AugmentConfig, 'k' | 'height' | 'width' | 'stride'>): number {
+  return ((config.k + 2 * config.height) * config.stride + (config.height + 3) * (config.width + 3)) * 4;
+}
+
 /** Floats of random draws per row: the 2×2 map, the translation, and two k×k noise blocks. */
 export const paramStride = (k: number): number => 6 + 2 * k * k;
 
@@ -192,18 +202,17 @@ export function drawAugmentRow(
   f32: Float32Array, at: number, config: Pick<AugmentConfig, 'translate' | 'rotate' | 'scale' | 'shear' | 'k'>, random: Random,
   key0: number, key1: number, row: number,
 ): void {
-  random.setState([key0, key1, row ^ 0x2545f491, 0x6a09e667]);
+  random.reseed(key0, key1, row ^ 0x2545f491, 0x6a09e667);
   for (let i = 0; i < 12; i++) random.nextUint32();
-  const symmetric = (range: number): number => (2 * random.nextFloat() - 1) * range;
-  const [sin, cos] = portableSinCos(symmetric(config.rotate));
-  const shear = symmetric(config.shear);
-  const inverseScale = 1 / (1 + symmetric(config.scale));
+  const [sin, cos] = portableSinCos(symmetric(random, config.rotate));
+  const shear = symmetric(random, config.shear);
+  const inverseScale = 1 / (1 + symmetric(random, config.scale));
   f32[at] = inverseScale * cos;
   f32[at + 1] = inverseScale * (cos * shear - sin);
   f32[at + 2] = inverseScale * sin;
   f32[at + 3] = inverseScale * (sin * shear + cos);
-  f32[at + 4] = symmetric(config.translate);
-  f32[at + 5] = symmetric(config.translate);
+  f32[at + 4] = symmetric(random, config.translate);
+  f32[at + 5] = symmetric(random, config.translate);
   const noise = 2 * config.k * config.k;
   for (let i = 0; i < noise; i++) f32[at + 6 + i] = 2 * random.nextFloat() - 1;
 }

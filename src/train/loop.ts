@@ -263,11 +263,7 @@ export async function fitLoop(
     await notify((c) => c.onTrainBegin?.());
     for (let epoch = start?.epoch ?? 0; epoch < epochs; epoch++) {
       const resumedMidEpoch = start !== undefined && epoch === start.epoch && start.batch > 0;
-      if (!resumedMidEpoch) {
-        if (options.signal?.aborted) await interrupt(epoch, 0);
-        lossSum = 0;
-        correct = 0;
-      }
+      if (!resumedMidEpoch && options.signal?.aborted) await interrupt(epoch, 0);
       await notify((c) => c.onEpochBegin?.(epoch));
       const started = performance.now();
       const learningRate = optimizer.learningRate;
@@ -292,7 +288,7 @@ export async function fitLoop(
           await notify((c) => c.onBatchEnd?.(batch, logs));
         }
         // Lets an abort (Ctrl-C), timers and rendering in, a few times a second.
-        await yielder.maybeYield();
+        if (yielder.due()) await yielder.yield();
       }
       const logs: EpochLogs = { loss: lossSum / rows, accuracy: correct / rows, seconds: 0, learningRate };
       if (validation) [logs.valLoss, logs.valAccuracy] = session.evaluate(1, validationSparse);
@@ -306,6 +302,7 @@ export async function fitLoop(
         history.history.valAccuracy.push(logs.valAccuracy!);
       }
       await notify((c) => c.onEpochEnd?.(epoch, logs));
+      // The next epoch, and the checkpoint taken before it, count from 0.
       lossSum = 0;
       correct = 0;
       if ((checkpoint?.every ?? 'epoch') === 'epoch') await saveCheckpoint(epoch + 1, 0);
@@ -346,8 +343,9 @@ function checkCheckpointOptions(value: unknown): CheckpointOptions | undefined {
 class EventLoopYielder {
   private last = performance.now();
 
-  async maybeYield(): Promise<void> {
-    if (performance.now() - this.last >= 50) await this.yield();
+  /** Whether a turn is due: checked every batch without awaiting anything. */
+  due(): boolean {
+    return performance.now() - this.last >= 50;
   }
 
   async yield(): Promise<void> {

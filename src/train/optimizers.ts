@@ -83,6 +83,12 @@ export function adam(options: AdamOptions = {}): AdamConfig {
   return config;
 }
 
+/** Tensors of state an optimizer keeps per weight tensor: Adam's m and v, SGD's velocity if it has momentum. */
+export function stateSlots(optimizer: { kind: 'sgd' | 'adam'; momentum?: unknown }): number {
+  if (optimizer.kind === 'adam') return 2;
+  return typeof optimizer.momentum === 'number' && optimizer.momentum > 0 ? 1 : 0;
+}
+
 /** Reads an optimizer option given by name, as TensorFlow.js allows ('sgd', 'adam'). */
 export function toOptimizerConfig(optimizer: OptimizerConfig | 'sgd' | 'adam'): OptimizerConfig {
   if (optimizer === 'sgd') return sgd();

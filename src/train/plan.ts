@@ -10,7 +10,7 @@ import type { Topology } from '../model/topology.js';
 import { alignUp } from '../wasm/arena.js';
 import { MAX_THREADS } from './control.js';
 import type { OptimizerConfig } from './optimizers.js';
-import { paramStride, type AugmentConfig } from './augment.js';
+import { augmentScratchBytes, paramStride, type AugmentConfig } from './augment.js';
 
 export type ForwardOp =
   | {
@@ -151,7 +151,7 @@ export function buildPlan(
   let augment: AugmentPlan | undefined;
   if (augmentConfig) {
     const { height, width, translate, rotate, scale, shear, cutoff, k, stride } = augmentConfig;
-    const scratchBytes = alignUp(((k + 2 * height) * stride + (height + 3) * (width + 3)) * 4);
+    const scratchBytes = alignUp(augmentScratchBytes(augmentConfig));
     augment = {
       height, width, translate, rotate, scale, shear, cutoff, k, stride, paramStride: paramStride(k),
       images: take(capacity * inputDim), identity: floats(capacity), params: floats(capacity * paramStride(k)),
