@@ -355,6 +355,79 @@ function denseInputGradientRows(dinp: usize, dout: usize, weight: usize, batch: 
   }
 }
 
+/**
+ * `denseInputGradient` from weightT (outDim, inDim), W transposed (see `transpose`): the same bits,
+ * faster when outDim is small (10 classes: 1.9x, 16: even), where every dot product of
+ * `denseInputGradient` is short and ends in a horizontal sum and a scalar tail. Here the vectors run
+ * along dinp's row instead: lane i of `a_l` adds, for column k + i, exactly the products lane l of
+ * `denseInputGradient`'s accumulator adds, in the same order, and the same horizontal sum and tail
+ * follow (the tail with a separate multiply and add, as `dotTail` has in every build).
+ */
+export function denseInputGradientTransposed(dinp: usize, dout: usize, weightT: usize, batch: i32, inDim: i32, outDim: i32): void {
+  const inRow = <usize>inDim << 2;
+  const vectorEnd = outDim & ~3;
+  const zero = f32x4.splat(0);
+  for (let b = 0; b < batch; b++) {
+    const d = dout + ((<usize>b * outDim) << 2);
+    const o = dinp + <usize>b * inRow;
+    let k = 0;
+    // main: eight columns in two sets of lane sums
+    for (; k + 8 <= inDim; k += 8) {
+      let a0 = zero, a1 = zero, a2 = zero, a3 = zero, t = zero;
+      let e0 = zero, e1 = zero, e2 = zero, e3 = zero, u = zero;
+      let w = weightT + (<usize>k << 2);
+      let j = 0;
+      for (; j < vectorEnd; j += 4, w += inRow << 2) {
+        const x = d + (<usize>j << 2);
+        let s = v128.load32_splat(x);
+        a0 = madd(a0, s, v128.load(w)); e0 = madd(e0, s, v128.load(w, 16));
+        s = v128.load32_splat(x, 4);
+        a1 = madd(a1, s, v128.load(w + inRow)); e1 = madd(e1, s, v128.load(w + inRow, 16));
+        s = v128.load32_splat(x, 8);
+        a2 = madd(a2, s, v128.load(w + inRow * 2)); e2 = madd(e2, s, v128.load(w + inRow * 2, 16));
+        s = v128.load32_splat(x, 12);
+        a3 = madd(a3, s, v128.load(w + inRow * 3)); e3 = madd(e3, s, v128.load(w + inRow * 3, 16));
+      }
+      for (; j < outDim; j++, w += inRow) {
+        const s = v128.load32_splat(d + (<usize>j << 2));
+        t = f32x4.add(t, f32x4.mul(s, v128.load(w))); u = f32x4.add(u, f32x4.mul(s, v128.load(w, 16)));
+      }
+      v128.store(o + (<usize>k << 2), laneSums(a0, a1, a2, a3, t));
+      v128.store(o + (<usize>k << 2), laneSums(e0, e1, e2, e3, u), 16);
+    }
+    // tail columns, one at a time: the products of `dotLanes`, gathered down a column of weightT
+    for (; k < inDim; k++) {
+      let acc = zero;
+      const w = weightT + (<usize>k << 2);
+      let j = 0;
+      for (; j < vectorEnd; j += 4) {
+        let y = f32x4.splat(load<f32>(w + <usize>j * inRow));
+        y = f32x4.replace_lane(y, 1, load<f32>(w + <usize>(j + 1) * inRow));
+        y = f32x4.replace_lane(y, 2, load<f32>(w + <usize>(j + 2) * inRow));
+        y = f32x4.replace_lane(y, 3, load<f32>(w + <usize>(j + 3) * inRow));
+        acc = madd(acc, v128.load(d + (<usize>j << 2)), y);
+      }
+      let tail: f32 = 0;
+      for (; j < outDim; j++) tail += load<f32>(d + (<usize>j << 2)) * load<f32>(w + <usize>j * inRow);
+      store<f32>(o + (<usize>k << 2), horizontalSum(acc) + tail);
+    }
+  }
+}
+
+/** Four columns' results: ((a0 + a1) + (a2 + a3)) + tail, lane by lane, as `horizontalSum` and `dotTail` add them. */
+// @ts-ignore: decorator
+@inline function laneSums(a0: v128, a1: v128, a2: v128, a3: v128, tail: v128): v128 {
+  return f32x4.add(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)), tail);
+}
+
+/** out (cols, rows) = inp (rows, cols)ᵀ. */
+export function transpose(out: usize, inp: usize, rows: i32, cols: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const row = inp + ((<usize>r * cols) << 2);
+    for (let c = 0; c < cols; c++) store<f32>(out + ((<usize>c * rows + r) << 2), load<f32>(row + (<usize>c << 2)));
+  }
+}
+
 /** x·y over `count` values as the 2x4 block sums them: four lanes up to vectorEnd, then the scalar tail. */
 // @ts-ignore: decorator
 @inline function dotLanes(x: usize, y: usize, vectorEnd: i32, count: i32): f32 {

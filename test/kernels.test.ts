@@ -58,8 +58,12 @@ describe('dense gradients', () => {
     const dout = m.floats(batch * outDim, fill);
     const fast = { dinp: m.floats(batch * inDim), dweight: m.floats(inDim * outDim), dbias: m.floats(outDim) };
     const slow = { dinp: m.floats(batch * inDim), dweight: m.floats(inDim * outDim), dbias: m.floats(outDim) };
+    const transposed = { weight: m.floats(inDim * outDim, () => NaN), dinp: m.floats(batch * inDim, () => NaN) };
     m.k.denseInputGradient(fast.dinp, dout, weight, batch, inDim, outDim);
     m.k.denseInputGradientReference(slow.dinp, dout, weight, batch, inDim, outDim);
+    m.k.transpose(transposed.weight, weight, inDim, outDim);
+    m.k.denseInputGradientTransposed(transposed.dinp, dout, transposed.weight, batch, inDim, outDim);
+    expect(m.read(transposed.dinp, batch * inDim)).toEqual(m.read(slow.dinp, batch * inDim));
     m.k.denseWeightGradient(fast.dweight, dout, inp, batch, inDim, outDim, inDim);
     m.k.denseWeightGradientReference(slow.dweight, dout, inp, batch, inDim, outDim, inDim);
     m.k.denseBiasGradient(fast.dbias, dout, batch, outDim);
@@ -106,6 +110,11 @@ describe('dense gradients', () => {
     m.k.denseInputGradient(dinp, dout, weight, 2, 3, 2);
     expect([...m.read(dweight, 6)]).toEqual([-3, 8, -3, 10, -3, 12]);
     expect([...m.read(dbias, 2)]).toEqual([0, 2]);
+    expect([...m.read(dinp, 6)]).toEqual([1, 0, 1, -3, 4, -1]);
+    const weightT = m.floats(6);
+    m.k.transpose(weightT, weight, 3, 2);
+    expect([...m.read(weightT, 6)]).toEqual([1, 0, 1, -1, 2, 0]);
+    m.k.denseInputGradientTransposed(dinp, dout, weightT, 2, 3, 2);
     expect([...m.read(dinp, 6)]).toEqual([1, 0, 1, -3, 4, -1]);
   });
 });

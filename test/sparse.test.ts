@@ -35,17 +35,18 @@ describe('sparse first-layer kernels', () => {
     const bias = m.floats(outDim, fill);
     const dout = m.floats(batch * outDim, fill);
     const mask = m.bytes(batch * outDim, () => (random.nextFloat() < 0.5 ? 1 : 0));
+    const panel = m.floats(16 * Math.max(batch, inDim), () => NaN);
 
     const fast = m.floats(batch * outDim);
     const slow = m.floats(batch * outDim);
     for (const [b, reluOn, keep] of [[bias, true, 0], [0, false, 0], [bias, true, mask]] as const) {
-      m.k.denseForwardSparse(fast, csr.range, csr.columns, csr.values, weight, b, keep, 2, batch, outDim, reluOn);
+      m.k.denseForwardSparse(fast, csr.range, csr.columns, csr.values, weight, b, keep, 2, batch, inDim, outDim, reluOn, panel);
       m.k.denseForwardReference(slow, inp, weight, b, keep, 2, batch, inDim, outDim, reluOn);
       expect(m.read(fast, batch * outDim)).toEqual(m.read(slow, batch * outDim));
     }
     const sparseGradient = m.floats(inDim * outDim, () => NaN);
     const denseGradient = m.floats(inDim * outDim);
-    m.k.denseWeightGradientSparse(sparseGradient, csc.start, csc.rows, csc.values, dout, inDim, outDim);
+    m.k.denseWeightGradientSparse(sparseGradient, csc.start, csc.rows, csc.values, dout, batch, inDim, outDim, panel);
     m.k.denseWeightGradientReference(denseGradient, dout, inp, batch, inDim, outDim, inDim);
     expect(m.read(sparseGradient, inDim * outDim)).toEqual(m.read(denseGradient, inDim * outDim));
   });
@@ -64,11 +65,12 @@ describe('sparse first-layer kernels', () => {
       const [fused, twoPass] = [m.floats(inDim * outDim), m.floats(inDim * outDim)];
       const [fusedVelocity, twoPassVelocity] = [m.floats(inDim * outDim), m.floats(inDim * outDim)];
       const gradient = m.floats(inDim * outDim);
+      const panel = m.floats(16 * batch);
       for (const at of [fused, twoPass]) m.arena.f32.set(start, at >> 2);
       for (const at of [fusedVelocity, twoPassVelocity]) m.arena.f32.set(start.map((v) => v / 3), at >> 2);
       for (let step = 0; step < 2; step++) {
-        m.k.denseWeightUpdateSparse(fused, momentum ? fusedVelocity : 0, csc.start, csc.rows, csc.values, dout, inDim, outDim, 0.1, momentum, 0.01, nesterov);
-        m.k.denseWeightGradientSparse(gradient, csc.start, csc.rows, csc.values, dout, inDim, outDim);
+        m.k.denseWeightUpdateSparse(fused, momentum ? fusedVelocity : 0, csc.start, csc.rows, csc.values, dout, batch, inDim, outDim, 0.1, momentum, 0.01, nesterov, panel);
+        m.k.denseWeightGradientSparse(gradient, csc.start, csc.rows, csc.values, dout, batch, inDim, outDim, panel);
         if (momentum) m.k.sgdMomentumUpdate(twoPass, gradient, twoPassVelocity, inDim * outDim, 0.1, momentum, 0.01, nesterov);
         else m.k.sgdUpdate(twoPass, gradient, inDim * outDim, 0.1, 0.01);
       }

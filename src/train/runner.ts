@@ -51,7 +51,7 @@ export class Runner {
     const [from, to] = share(rows, threads, thread);
     if (from === to) return;
     if (phase === Phase.TrainRows) this.trainRows(from, to - from, rows, thread);
-    else this.inferRows(from, to - from);
+    else this.inferRows(from, to - from, thread);
   }
 
   private trainRows(first: number, count: number, batchRows: number, thread: number): void {
@@ -65,13 +65,20 @@ export class Runner {
       const spec = plan.masks[layer];
       for (let r = first; r < first + count; r++) drawMaskRow(this.u8, spec.mask + r * spec.dim, spec.dim, spec.threshold, key0, key1, r, layer);
     }
-    this.forward(plan.training, first, count);
+    this.forward(plan.training, first, count, thread);
     const classes = plan.outputDim;
     const at = first * classes * 4;
     k.softmaxCrossEntropy(plan.dlogits + at, plan.rowStats + first * 16, plan.trainingLogits + at, plan.targets + at, count, classes, 1 / batchRows);
     for (const op of plan.backward) {
       if (op.kind === 'denseInput') {
-        k.denseInputGradient(op.dinput + first * op.inDim * 4, op.dout + first * op.outDim * 4, op.weight, count, op.inDim, op.outDim);
+        const [dinput, dout] = [op.dinput + first * op.inDim * 4, op.dout + first * op.outDim * 4];
+        if (op.transposed) {
+          const weightT = this.scratch(thread);
+          k.transpose(weightT, op.weight, op.inDim, op.outDim);
+          k.denseInputGradientTransposed(dinput, dout, weightT, count, op.inDim, op.outDim);
+        } else {
+          k.denseInputGradient(dinput, dout, op.weight, count, op.inDim, op.outDim);
+        }
       } else if (op.kind === 'relu') {
         const at = first * op.dim * 4;
         k.reluBackward(op.dout + at, op.dout + at, op.output + at, count * op.dim);
@@ -82,10 +89,10 @@ export class Runner {
     }
   }
 
-  private inferRows(first: number, count: number): void {
+  private inferRows(first: number, count: number, thread: number): void {
     const { plan, k } = this;
     this.gather(first, count);
-    this.forward(plan.inference, first, count);
+    this.forward(plan.inference, first, count, thread);
     if (this.i32[(plan.control >> 2) + TARGET_DATA] === 0) return;
     const classes = plan.outputDim;
     const at = first * classes * 4;
@@ -133,7 +140,7 @@ export class Runner {
     if (targets) k.gatherRowsF32(plan.targets + first * plan.outputDim * 4, targets, i32[c + ORDER], i32[c + FROM] + first, count, plan.outputDim);
   }
 
-  private forward(ops: ForwardOp[], first: number, count: number): void {
+  private forward(ops: ForwardOp[], first: number, count: number, thread: number): void {
     const k = this.k;
     const sparse = this.i32[(this.plan.control >> 2) + SPARSE] !== 0;
     for (const op of ops) {
@@ -142,7 +149,8 @@ export class Runner {
         const mask = op.mask ? op.mask + first * op.outDim : 0;
         if (op.sparseInput && sparse) {
           const { rowRange, csrColumns, csrValues } = this.plan;
-          k.denseForwardSparse(out, rowRange + first * 8, csrColumns, csrValues, op.weight, op.bias, mask, op.scale, count, op.outDim, op.relu);
+          k.denseForwardSparse(out, rowRange + first * 8, csrColumns, csrValues, op.weight, op.bias, mask, op.scale, count, op.inDim, op.outDim,
+            op.relu, this.scratch(thread));
         } else {
           k.denseForward(out, op.input + first * op.inDim * 4, op.weight, op.bias, mask, op.scale, count, op.inDim, op.outDim, op.relu);
         }
@@ -173,12 +181,12 @@ export class Runner {
         const values = plan.cscValues + from * plan.capacity * 4;
         k.transposeSparse(start, entries, values, plan.rowRange, plan.csrColumns, plan.csrValues, rows, from, to);
         if (optimizer.kind === 'adam') {
-          k.denseWeightGradientSparse(plan.grads + offset * 4, start, entries, values, layer.dout, to - from, outDim);
+          k.denseWeightGradientSparse(plan.grads + offset * 4, start, entries, values, layer.dout, rows, to - from, outDim, this.scratch(thread));
           this.optimize(offset, (to - from) * outDim);
         } else {
           const velocity = optimizer.kind === 'momentum' ? plan.state[0] + offset * 4 : 0;
-          k.denseWeightUpdateSparse(plan.params + offset * 4, velocity, start, entries, values, layer.dout, to - from, outDim,
-            lr, optimizer.momentum, optimizer.weightDecay, optimizer.nesterov);
+          k.denseWeightUpdateSparse(plan.params + offset * 4, velocity, start, entries, values, layer.dout, rows, to - from, outDim,
+            lr, optimizer.momentum, optimizer.weightDecay, optimizer.nesterov, this.scratch(thread));
         }
       } else if (to > from) {
         const input = first ? plan.x : layer.input;
@@ -190,6 +198,10 @@ export class Runner {
         this.optimize(layer.bias, outDim);
       }
     }
+  }
+
+  private scratch(thread: number): number {
+    return this.plan.scratch + thread * this.plan.scratchBytes;
   }
 
   /** Applies the optimizer to `count` parameters from float offset `offset`. */

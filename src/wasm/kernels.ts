@@ -26,13 +26,15 @@ export interface Kernels {
   denseForwardReference(out: number, inp: number, weight: number, bias: number, mask: number, scale: number, batch: number, inDim: number, outDim: number, relu: boolean): void;
   denseInputGradient(dinp: number, dout: number, weight: number, batch: number, inDim: number, outDim: number): void;
   denseInputGradientReference(dinp: number, dout: number, weight: number, batch: number, inDim: number, outDim: number): void;
+  denseInputGradientTransposed(dinp: number, dout: number, weightT: number, batch: number, inDim: number, outDim: number): void;
+  transpose(out: number, inp: number, rows: number, cols: number): void;
   denseWeightGradient(dweight: number, dout: number, inp: number, batch: number, inDim: number, outDim: number, inStride: number): void;
   denseWeightGradientReference(dweight: number, dout: number, inp: number, batch: number, inDim: number, outDim: number, inStride: number): void;
   denseBiasGradient(dbias: number, dout: number, batch: number, outDim: number): void;
   denseBiasGradientReference(dbias: number, dout: number, batch: number, outDim: number): void;
-  denseForwardSparse(out: number, rowRange: number, columns: number, values: number, weight: number, bias: number, mask: number, scale: number, batch: number, outDim: number, relu: boolean): void;
-  denseWeightGradientSparse(dweight: number, columnStart: number, rows: number, values: number, dout: number, inDim: number, outDim: number): void;
-  denseWeightUpdateSparse(weight: number, velocity: number, columnStart: number, rows: number, values: number, dout: number, inDim: number, outDim: number, lr: number, momentum: number, weightDecay: number, nesterov: boolean): void;
+  denseForwardSparse(out: number, rowRange: number, columns: number, values: number, weight: number, bias: number, mask: number, scale: number, batch: number, inDim: number, outDim: number, relu: boolean, panel: number): void;
+  denseWeightGradientSparse(dweight: number, columnStart: number, rows: number, values: number, dout: number, batch: number, inDim: number, outDim: number, panel: number): void;
+  denseWeightUpdateSparse(weight: number, velocity: number, columnStart: number, rows: number, values: number, dout: number, batch: number, inDim: number, outDim: number, lr: number, momentum: number, weightDecay: number, nesterov: boolean, panel: number): void;
   transposeSparse(columnStart: number, rows: number, values: number, rowRange: number, csrColumns: number, csrValues: number, batch: number, fromColumn: number, toColumn: number): void;
   gatherRowsU8(out: number, data: number, order: number, from: number, count: number, width: number, table: number): void;
   gatherRowsF32(out: number, data: number, order: number, from: number, count: number, width: number): void;
