@@ -1,3 +1,5 @@
+import { ENTRY, LINE_SHIFT } from "./sparse";
+
 // Gathering a batch out of a data set that lives in linear memory: rows `order[from + r]` (or
 // `from + r` when order is 0) of `data` (rows of `width` values, uint8 or f32), as dense f32 rows or
 // as CSR (see sparse.ts). uint8 values go through a 256-entry f32 table that the caller fills (the
@@ -21,45 +23,44 @@ export function gatherRowsF32(out: usize, data: usize, order: usize, from: i32, 
 }
 
 /**
- * The nonzeros of each gathered row of a uint8 data set, through `table`, as CSR entries numbered from
- * `first`: rowRange (count, 2) i32 gets each row's [start, end).
+ * The nonzeros of each gathered row of a uint8 data set, through `table`, as CSR entries (see
+ * sparse.ts) numbered from `first`: rowRange (count, 2) i32 gets each row's [start, end).
  */
 export function gatherSparseU8(
-  rowRange: usize, columns: usize, values: usize, data: usize, order: usize, from: i32, count: i32, width: i32,
-  table: usize, first: i32,
+  rowRange: usize, entries: usize, data: usize, order: usize, from: i32, count: i32, width: i32, table: usize, first: i32,
 ): void {
-  let at = first;
+  let at = entries + <usize>first * ENTRY;
   for (let r = 0; r < count; r++) {
     const row = data + <usize>sampleAt(order, from + r) * width;
-    store<i32>(rowRange + (<usize>r << 3), at);
+    store<i32>(rowRange + (<usize>r << 3), <i32>((at - entries) / ENTRY));
     let c = 0;
     // main: skip 16 zero bytes at a time (most of an MNIST row)
     for (; c + 16 <= width; c += 16) {
       if (!v128.any_true(v128.load(row + c))) continue;
-      for (let k = c; k < c + 16; k++) at = appendU8(columns, values, at, k, load<u8>(row + k), table);
+      for (let k = c; k < c + 16; k++) at = appendU8(at, k, load<u8>(row + k), table);
     }
     // tail bytes
-    for (; c < width; c++) at = appendU8(columns, values, at, c, load<u8>(row + c), table);
-    store<i32>(rowRange + (<usize>r << 3), at, 4);
+    for (; c < width; c++) at = appendU8(at, c, load<u8>(row + c), table);
+    store<i32>(rowRange + (<usize>r << 3), <i32>((at - entries) / ENTRY), 4);
   }
 }
 
 /** As `gatherSparseU8`, for an f32 data set. */
 export function gatherSparseF32(
-  rowRange: usize, columns: usize, values: usize, data: usize, order: usize, from: i32, count: i32, width: i32, first: i32,
+  rowRange: usize, entries: usize, data: usize, order: usize, from: i32, count: i32, width: i32, first: i32,
 ): void {
-  let at = first;
+  let at = entries + <usize>first * ENTRY;
   for (let r = 0; r < count; r++) {
     const row = data + ((<usize>sampleAt(order, from + r) * width) << 2);
-    store<i32>(rowRange + (<usize>r << 3), at);
+    store<i32>(rowRange + (<usize>r << 3), <i32>((at - entries) / ENTRY));
     for (let c = 0; c < width; c++) {
       const v = load<f32>(row + (<usize>c << 2));
       if (v == 0) continue;
-      store<i32>(columns + (<usize>at << 2), c);
-      store<f32>(values + (<usize>at << 2), v);
-      at++;
+      store<f32>(at, v);
+      store<u32>(at, <u32>c << LINE_SHIFT, 4);
+      at += ENTRY;
     }
-    store<i32>(rowRange + (<usize>r << 3), at, 4);
+    store<i32>(rowRange + (<usize>r << 3), <i32>((at - entries) / ENTRY), 4);
   }
 }
 
@@ -69,9 +70,9 @@ export function gatherSparseF32(
 }
 
 // @ts-ignore: decorator
-@inline function appendU8(columns: usize, values: usize, at: i32, column: i32, byte: u8, table: usize): i32 {
+@inline function appendU8(at: usize, column: i32, byte: u8, table: usize): usize {
   if (!byte) return at;
-  store<i32>(columns + (<usize>at << 2), column);
-  store<f32>(values + (<usize>at << 2), load<f32>(table + (<usize>byte << 2)));
-  return at + 1;
+  store<f32>(at, load<f32>(table + (<usize>byte << 2)));
+  store<u32>(at, <u32>column << LINE_SHIFT, 4);
+  return at + ENTRY;
 }

@@ -16,10 +16,10 @@ SHAPES.push([256, 784, 800]);
 function compress(m: Memory, x: Float32Array, batch: number, inDim: number) {
   const inp = m.floats(batch * inDim);
   m.arena.f32.set(x, inp >> 2);
-  const csr = { range: m.floats(2 * batch), columns: m.floats(x.length + 1), values: m.floats(x.length + 1) };
-  const csc = { start: m.floats(inDim + 1), rows: m.floats(x.length + 1), values: m.floats(x.length + 1) };
-  m.k.gatherSparseF32(csr.range, csr.columns, csr.values, inp, 0, 0, batch, inDim, 0);
-  m.k.transposeSparse(csc.start, csc.rows, csc.values, csr.range, csr.columns, csr.values, batch, 0, inDim);
+  const csr = { range: m.floats(2 * batch), entries: m.floats(2 * x.length + 2) };
+  const csc = { start: m.floats(inDim + 1), entries: m.floats(2 * x.length + 2) };
+  m.k.gatherSparseF32(csr.range, csr.entries, inp, 0, 0, batch, inDim, 0);
+  m.k.transposeSparse(csc.start, csc.entries, csr.range, csr.entries, batch, 0, inDim);
   return { inp, csr, csc };
 }
 
@@ -40,13 +40,13 @@ describe('sparse first-layer kernels', () => {
     const fast = m.floats(batch * outDim);
     const slow = m.floats(batch * outDim);
     for (const [b, reluOn, keep] of [[bias, true, 0], [0, false, 0], [bias, true, mask]] as const) {
-      m.k.denseForwardSparse(fast, csr.range, csr.columns, csr.values, weight, b, keep, 2, batch, inDim, outDim, reluOn, panel);
+      m.k.denseForwardSparse(fast, csr.range, csr.entries, weight, b, keep, 2, batch, inDim, outDim, reluOn, panel);
       m.k.denseForwardReference(slow, inp, weight, b, keep, 2, batch, inDim, outDim, reluOn);
       expect(m.read(fast, batch * outDim)).toEqual(m.read(slow, batch * outDim));
     }
     const sparseGradient = m.floats(inDim * outDim, () => NaN);
     const denseGradient = m.floats(inDim * outDim);
-    m.k.denseWeightGradientSparse(sparseGradient, csc.start, csc.rows, csc.values, dout, batch, inDim, outDim, panel);
+    m.k.denseWeightGradientSparse(sparseGradient, csc.start, csc.entries, dout, batch, inDim, outDim, panel);
     m.k.denseWeightGradientReference(denseGradient, dout, inp, batch, inDim, outDim, inDim);
     expect(m.read(sparseGradient, inDim * outDim)).toEqual(m.read(denseGradient, inDim * outDim));
   });
@@ -69,8 +69,8 @@ describe('sparse first-layer kernels', () => {
       for (const at of [fused, twoPass]) m.arena.f32.set(start, at >> 2);
       for (const at of [fusedVelocity, twoPassVelocity]) m.arena.f32.set(start.map((v) => v / 3), at >> 2);
       for (let step = 0; step < 2; step++) {
-        m.k.denseWeightUpdateSparse(fused, momentum ? fusedVelocity : 0, csc.start, csc.rows, csc.values, dout, batch, inDim, outDim, 0.1, momentum, 0.01, nesterov, panel);
-        m.k.denseWeightGradientSparse(gradient, csc.start, csc.rows, csc.values, dout, batch, inDim, outDim, panel);
+        m.k.denseWeightUpdateSparse(fused, momentum ? fusedVelocity : 0, csc.start, csc.entries, dout, batch, inDim, outDim, 0.1, momentum, 0.01, nesterov, panel);
+        m.k.denseWeightGradientSparse(gradient, csc.start, csc.entries, dout, batch, inDim, outDim, panel);
         if (momentum) m.k.sgdMomentumUpdate(twoPass, gradient, twoPassVelocity, inDim * outDim, 0.1, momentum, 0.01, nesterov);
         else m.k.sgdUpdate(twoPass, gradient, inDim * outDim, 0.1, 0.01);
       }
@@ -90,18 +90,21 @@ describe('sparse batches', () => {
     m.arena.i32.set([2, 0, 1], order >> 2);
     const table = m.floats(256);
     m.arena.f32.set(Float32Array.from({ length: 256 }, (_, i) => i / 255), table >> 2);
-    const csr = { range: m.floats(6), columns: m.floats(9), values: m.floats(9) };
+    const csr = { range: m.floats(6), entries: m.floats(18) };
     // Numbered from 2, as a second thread's rows would be.
-    m.k.gatherSparseU8(csr.range, csr.columns, csr.values, data, order, 0, 3, 3, table, 2);
+    m.k.gatherSparseU8(csr.range, csr.entries, data, order, 0, 3, 3, table, 2);
     expect([...m.arena.i32.subarray(csr.range >> 2, (csr.range >> 2) + 6)]).toEqual([2, 4, 4, 6, 6, 7]);
-    expect([...m.arena.i32.subarray((csr.columns >> 2) + 2, (csr.columns >> 2) + 7)]).toEqual([1, 2, 1, 2, 0]);
-    expect([...m.arena.f32.subarray((csr.values >> 2) + 2, (csr.values >> 2) + 7)]).toEqual([4 / 255, 1, 1 / 255, 2 / 255, 3 / 255].map(Math.fround));
+    // Entries are (value, index · 64) pairs.
+    const pairs = (at: number, from: number, to: number) => ({
+      values: [...m.arena.f32.subarray((at >> 2) + 2 * from, (at >> 2) + 2 * to)].filter((_, i) => i % 2 === 0),
+      indices: [...m.arena.i32.subarray((at >> 2) + 2 * from, (at >> 2) + 2 * to)].filter((_, i) => i % 2 === 1).map((line) => line / 64),
+    });
+    expect(pairs(csr.entries, 2, 7)).toEqual({ indices: [1, 2, 1, 2, 0], values: [4 / 255, 1, 1 / 255, 2 / 255, 3 / 255].map(Math.fround) });
 
-    const csc = { start: m.floats(4), rows: m.floats(9), values: m.floats(9) };
-    m.k.transposeSparse(csc.start, csc.rows, csc.values, csr.range, csr.columns, csr.values, 3, 1, 3);
+    const csc = { start: m.floats(4), entries: m.floats(18) };
+    m.k.transposeSparse(csc.start, csc.entries, csr.range, csr.entries, 3, 1, 3);
     expect([...m.arena.i32.subarray(csc.start >> 2, (csc.start >> 2) + 3)]).toEqual([0, 2, 4]);
-    expect([...m.arena.i32.subarray(csc.rows >> 2, (csc.rows >> 2) + 4)]).toEqual([0, 1, 0, 1]);
-    expect([...m.arena.f32.subarray(csc.values >> 2, (csc.values >> 2) + 4)]).toEqual([4 / 255, 1 / 255, 1, 2 / 255].map(Math.fround));
+    expect(pairs(csc.entries, 0, 4)).toEqual({ indices: [0, 1, 0, 1], values: [4 / 255, 1 / 255, 1, 2 / 255].map(Math.fround) });
   });
 
   it('judges MNIST sparse and dense data dense', async () => {

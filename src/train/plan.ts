@@ -89,14 +89,12 @@ export interface Plan {
   dlogits: number;
   /** (capacity, 2) f64: each row's loss and whether it was classified right. */
   rowStats: number;
-  /** CSR: (capacity, 2) i32 row ranges, then columns and values, capacity · inputDim each. */
+  /** CSR: (capacity, 2) i32 row ranges, then capacity · inputDim entries (see assembly/sparse.ts). */
   rowRange: number;
-  csrColumns: number;
-  csrValues: number;
+  csrEntries: number;
   /** CSC, one part per thread's range of input units (see runner.ts). */
   cscStart: number;
-  cscRows: number;
-  cscValues: number;
+  cscEntries: number;
   /**
    * Each thread's working space, scratchBytes apiece: the sparse kernels' packed strips (see
    * assembly/sparse.ts), and the transposed weights of a `transposed` input gradient.
@@ -149,11 +147,9 @@ export function buildPlan(
   const dlogits = floats(capacity * outputDim);
   const rowStats = take(capacity * 16);
   const rowRange = take(capacity * 8);
-  const csrColumns = floats(nonzeros);
-  const csrValues = floats(nonzeros);
+  const csrEntries = take(nonzeros * SPARSE_ENTRY_BYTES);
   const cscStart = training ? floats(inputDim + MAX_THREADS + 1) : 0;
-  const cscRows = training ? floats(nonzeros) : 0;
-  const cscValues = training ? floats(nonzeros) : 0;
+  const cscEntries = training ? take(nonzeros * SPARSE_ENTRY_BYTES) : 0;
   let augment: AugmentPlan | undefined;
   if (augmentConfig) {
     const { height, width, translate, rotate, scale, shear, cutoff, k, stride } = augmentConfig;
@@ -255,11 +251,14 @@ export function buildPlan(
   const plan: Plan = {
     capacity, inputDim, outputDim, params: regions.params, grads: training ? regions.grads : 0,
     state: training ? regions.state : [0, 0], optimizer: optimizer && optimizerNumbers(optimizer),
-    control, table, x, targets, dlogits, rowStats, rowRange, csrColumns, csrValues, cscStart, cscRows, cscValues, scratch, scratchBytes, augment,
+    control, table, x, targets, dlogits, rowStats, rowRange, csrEntries, cscStart, cscEntries, scratch, scratchBytes, augment,
     training: forward, inference, backward, updates, masks, trainingLogits, inferenceLogits, output: finalOp.output,
   };
   return { plan, bytes: cursor - base };
 }
+
+/** A nonzero of a sparse batch: its value and its index (see assembly/sparse.ts). */
+export const SPARSE_ENTRY_BYTES = 8;
 
 /**
  * A layer with fewer outputs than this computes its input gradient from W transposed

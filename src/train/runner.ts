@@ -18,7 +18,7 @@ import {
 import { drawMaskRow } from './masks.js';
 import { drawAugmentRow } from './augment.js';
 import { Random } from '../random.js';
-import type { ForwardOp, Plan } from './plan.js';
+import { SPARSE_ENTRY_BYTES, type ForwardOp, type Plan } from './plan.js';
 
 export class Runner {
   private readonly k: Kernels;
@@ -129,8 +129,8 @@ export class Runner {
     if (i32[c + SPARSE]) {
       const range = plan.rowRange + first * 8;
       // Each row may hold up to `width` entries: thread by thread, rows fill disjoint parts of the arrays.
-      if (f32) k.gatherSparseF32(range, plan.csrColumns, plan.csrValues, data, order, from, count, width, first * width);
-      else k.gatherSparseU8(range, plan.csrColumns, plan.csrValues, data, order, from, count, width, plan.table, first * width);
+      if (f32) k.gatherSparseF32(range, plan.csrEntries, data, order, from, count, width, first * width);
+      else k.gatherSparseU8(range, plan.csrEntries, data, order, from, count, width, plan.table, first * width);
     } else if (f32) {
       k.gatherRowsF32(plan.x + first * width * 4, data, order, from, count, width);
     } else {
@@ -148,8 +148,8 @@ export class Runner {
         const out = op.output + first * op.outDim * 4;
         const mask = op.mask ? op.mask + first * op.outDim : 0;
         if (op.sparseInput && sparse) {
-          const { rowRange, csrColumns, csrValues } = this.plan;
-          k.denseForwardSparse(out, rowRange + first * 8, csrColumns, csrValues, op.weight, op.bias, mask, op.scale, count, op.inDim, op.outDim,
+          const { rowRange, csrEntries } = this.plan;
+          k.denseForwardSparse(out, rowRange + first * 8, csrEntries, op.weight, op.bias, mask, op.scale, count, op.inDim, op.outDim,
             op.relu, this.scratch(thread));
         } else {
           k.denseForward(out, op.input + first * op.inDim * 4, op.weight, op.bias, mask, op.scale, count, op.inDim, op.outDim, op.relu);
@@ -177,15 +177,15 @@ export class Runner {
       const offset = layer.weight + from * outDim;
       if (to > from && first && sparse) {
         const start = plan.cscStart + (from + thread) * 4;
-        const entries = plan.cscRows + from * plan.capacity * 4;
-        const values = plan.cscValues + from * plan.capacity * 4;
-        k.transposeSparse(start, entries, values, plan.rowRange, plan.csrColumns, plan.csrValues, rows, from, to);
+        // Each input unit may hold up to `capacity` entries: thread by thread, units fill disjoint parts.
+        const entries = plan.cscEntries + from * plan.capacity * SPARSE_ENTRY_BYTES;
+        k.transposeSparse(start, entries, plan.rowRange, plan.csrEntries, rows, from, to);
         if (optimizer.kind === 'adam') {
-          k.denseWeightGradientSparse(plan.grads + offset * 4, start, entries, values, layer.dout, rows, to - from, outDim, this.scratch(thread));
+          k.denseWeightGradientSparse(plan.grads + offset * 4, start, entries, layer.dout, rows, to - from, outDim, this.scratch(thread));
           this.optimize(offset, (to - from) * outDim);
         } else {
           const velocity = optimizer.kind === 'momentum' ? plan.state[0] + offset * 4 : 0;
-          k.denseWeightUpdateSparse(plan.params + offset * 4, velocity, start, entries, values, layer.dout, rows, to - from, outDim,
+          k.denseWeightUpdateSparse(plan.params + offset * 4, velocity, start, entries, layer.dout, rows, to - from, outDim,
             lr, optimizer.momentum, optimizer.weightDecay, optimizer.nesterov, this.scratch(thread));
         }
       } else if (to > from) {
