@@ -249,23 +249,26 @@ function weightStrips(
 /**
  * The CSC of columns [fromColumn, toColumn) of a CSR batch of `batch` rows: columnStart gets
  * toColumn - fromColumn + 1 starts, counted from 0 into cscEntries. Rows stay ascending within each
- * column, which keeps the weight gradient's order of summation.
+ * column, which keeps the weight gradient's order of summation. Each row's entries in the range are
+ * found by binary search (the columns ascend), so a thread taking half of the columns reads half of
+ * the entries.
  */
 export function transposeSparse(
   columnStart: usize, cscEntries: usize, rowRange: usize, csrEntries: usize, batch: i32, fromColumn: i32, toColumn: i32,
 ): void {
   const width = toColumn - fromColumn;
+  const low = <u32>fromColumn << LINE_SHIFT;
+  const high = <u32>toColumn << LINE_SHIFT;
   // Count per column, shifted by one so the prefix sum leaves each column's start in place.
   memory.fill(columnStart, 0, (<usize>width + 1) << 2);
   for (let b = 0; b < batch; b++) {
     const range = rowRange + (<usize>b << 3);
+    const start = csrEntries + <usize>load<i32>(range) * ENTRY;
     const end = csrEntries + <usize>load<i32>(range, 4) * ENTRY;
-    for (let e = csrEntries + <usize>load<i32>(range) * ENTRY; e < end; e += ENTRY) {
-      const c = <i32>(load<u32>(e, 4) >> LINE_SHIFT) - fromColumn;
-      if (<u32>c < <u32>width) {
-        const slot = columnStart + (<usize>(c + 1) << 2);
-        store<i32>(slot, load<i32>(slot) + 1);
-      }
+    const last = firstAtLeast(start, end, high);
+    for (let e = firstAtLeast(start, end, low); e < last; e += ENTRY) {
+      const slot = columnStart + (<usize>((load<u32>(e, 4) - low) >> LINE_SHIFT) << 2) + 4;
+      store<i32>(slot, load<i32>(slot) + 1);
     }
   }
   for (let c = 0; c < width; c++) {
@@ -274,12 +277,12 @@ export function transposeSparse(
   }
   for (let b = 0; b < batch; b++) {
     const range = rowRange + (<usize>b << 3);
+    const start = csrEntries + <usize>load<i32>(range) * ENTRY;
     const end = csrEntries + <usize>load<i32>(range, 4) * ENTRY;
     const line = <u32>b << LINE_SHIFT;
-    for (let e = csrEntries + <usize>load<i32>(range) * ENTRY; e < end; e += ENTRY) {
-      const c = <i32>(load<u32>(e, 4) >> LINE_SHIFT) - fromColumn;
-      if (<u32>c >= <u32>width) continue;
-      const slot = columnStart + (<usize>c << 2);
+    const last = firstAtLeast(start, end, high);
+    for (let e = firstAtLeast(start, end, low); e < last; e += ENTRY) {
+      const slot = columnStart + (<usize>((load<u32>(e, 4) - low) >> LINE_SHIFT) << 2);
       const at = load<i32>(slot);
       store<i32>(slot, at + 1);
       const entry = cscEntries + <usize>at * ENTRY;
@@ -290,4 +293,21 @@ export function transposeSparse(
   // The fill above advanced every start to the next column's; shift them back.
   for (let c = width; c > 0; c--) store<i32>(columnStart + (<usize>c << 2), load<i32>(columnStart + (<usize>(c - 1) << 2)));
   store<i32>(columnStart, 0);
+}
+
+/** The first entry in [from, to), whose lines ascend, with a line of at least `line` (or to). */
+// @ts-ignore: decorator
+@inline function firstAtLeast(from: usize, to: usize, line: u32): usize {
+  let count = (to - from) / ENTRY;
+  while (count > 0) {
+    const half = count >> 1;
+    const middle = from + half * ENTRY;
+    if (load<u32>(middle, 4) < line) {
+      from = middle + ENTRY;
+      count -= half + 1;
+    } else {
+      count = half;
+    }
+  }
+  return from;
 }
