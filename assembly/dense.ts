@@ -12,7 +12,7 @@
 // input gradient's reference sums in four lanes, as the kernel does).
 // For a mostly-zero input (the first layer on MNIST) sparse.ts has faster variants of forward and dW.
 
-import { finish, finishScalar, horizontalSum, madd, storeLanes } from "./simd";
+import { finish, finishScalar, horizontalSum, madd, maskLanes, storeLanes } from "./simd";
 
 /**
  * out (batch, outDim) = inp (batch, inDim) · weight (inDim, outDim) + bias (outDim), then max(0, ·) if
@@ -362,14 +362,23 @@ function denseInputGradientRows(dinp: usize, dout: usize, weight: usize, batch: 
  * along dinp's row instead: lane i of `a_l` adds, for column k + i, exactly the products lane l of
  * `denseInputGradient`'s accumulator adds, in the same order, and the same horizontal sum and tail
  * follow (the tail with a separate multiply and add, as `dotTail` has in every build).
+ *
+ * Then, fused, the backward passes of the layers just below, in this order: a dropout's if mask
+ * (batch, inDim) bytes is given (as `dropoutApply` with scale), and a ReLU's if gate, the ReLU's
+ * output (batch, inDim), is given (as `reluBackward`).
  */
-export function denseInputGradientTransposed(dinp: usize, dout: usize, weightT: usize, batch: i32, inDim: i32, outDim: i32): void {
+export function denseInputGradientTransposed(
+  dinp: usize, dout: usize, weightT: usize, batch: i32, inDim: i32, outDim: i32, mask: usize, scale: f32, gate: usize,
+): void {
   const inRow = <usize>inDim << 2;
   const vectorEnd = outDim & ~3;
   const zero = f32x4.splat(0);
+  const keepScale = f32x4.splat(scale);
   for (let b = 0; b < batch; b++) {
     const d = dout + ((<usize>b * outDim) << 2);
     const o = dinp + <usize>b * inRow;
+    const m = mask ? mask + <usize>b * inDim : 0;
+    const g = gate ? gate + <usize>b * inRow : 0;
     let k = 0;
     // main: eight columns in two sets of lane sums
     for (; k + 8 <= inDim; k += 8) {
@@ -392,8 +401,9 @@ export function denseInputGradientTransposed(dinp: usize, dout: usize, weightT: 
         const s = v128.load32_splat(d + (<usize>j << 2));
         t = f32x4.add(t, f32x4.mul(s, v128.load(w))); u = f32x4.add(u, f32x4.mul(s, v128.load(w, 16)));
       }
-      v128.store(o + (<usize>k << 2), laneSums(a0, a1, a2, a3, t));
-      v128.store(o + (<usize>k << 2), laneSums(e0, e1, e2, e3, u), 16);
+      const at = <usize>k << 2;
+      v128.store(o + at, belowLanes(laneSums(a0, a1, a2, a3, t), m ? m + k : 0, keepScale, g ? g + at : 0));
+      v128.store(o + at, belowLanes(laneSums(e0, e1, e2, e3, u), m ? m + k + 4 : 0, keepScale, g ? g + at + 16 : 0), 16);
     }
     // tail columns, one at a time: the products of `dotLanes`, gathered down a column of weightT
     for (; k < inDim; k++) {
@@ -409,7 +419,10 @@ export function denseInputGradientTransposed(dinp: usize, dout: usize, weightT: 
       }
       let tail: f32 = 0;
       for (; j < outDim; j++) tail += load<f32>(d + (<usize>j << 2)) * load<f32>(w + <usize>j * inRow);
-      store<f32>(o + (<usize>k << 2), horizontalSum(acc) + tail);
+      let r = horizontalSum(acc) + tail;
+      if (m) r = r * (<f32>load<u8>(m + k) * scale);
+      if (g) r = load<f32>(g + (<usize>k << 2)) > 0 ? r : 0;
+      store<f32>(o + (<usize>k << 2), r);
     }
   }
 }
@@ -418,6 +431,14 @@ export function denseInputGradientTransposed(dinp: usize, dout: usize, weightT: 
 // @ts-ignore: decorator
 @inline function laneSums(a0: v128, a1: v128, a2: v128, a3: v128, tail: v128): v128 {
   return f32x4.add(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)), tail);
+}
+
+/** The fused epilogue of `denseInputGradientTransposed` on four values: `dropoutApply`'s product, then `reluBackward`'s mask. */
+// @ts-ignore: decorator
+@inline function belowLanes(r: v128, mask: usize, keepScale: v128, gate: usize): v128 {
+  if (mask) r = f32x4.mul(r, f32x4.mul(maskLanes(mask), keepScale));
+  if (gate) r = v128.and(r, f32x4.gt(v128.load(gate), f32x4.splat(0)));
+  return r;
 }
 
 /** out (cols, rows) = inp (rows, cols)ᵀ. */

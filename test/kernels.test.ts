@@ -62,8 +62,17 @@ describe('dense gradients', () => {
     m.k.denseInputGradient(fast.dinp, dout, weight, batch, inDim, outDim);
     m.k.denseInputGradientReference(slow.dinp, dout, weight, batch, inDim, outDim);
     m.k.transpose(transposed.weight, weight, inDim, outDim);
-    m.k.denseInputGradientTransposed(transposed.dinp, dout, transposed.weight, batch, inDim, outDim);
+    m.k.denseInputGradientTransposed(transposed.dinp, dout, transposed.weight, batch, inDim, outDim, 0, 1, 0);
     expect(m.read(transposed.dinp, batch * inDim)).toEqual(m.read(slow.dinp, batch * inDim));
+    // with the dropout and the ReLU below fused in, as the two element-wise passes would give
+    const random = new Random(batch + inDim);
+    const mask = m.bytes(batch * inDim, () => random.nextBelow(2));
+    const gate = m.floats(batch * inDim, fill);
+    m.k.denseInputGradientTransposed(transposed.dinp, dout, transposed.weight, batch, inDim, outDim, mask, 2, gate);
+    const expected = m.floats(batch * inDim);
+    m.k.dropoutApplyReference(expected, slow.dinp, mask, batch * inDim, 2);
+    m.k.reluBackwardReference(expected, expected, gate, batch * inDim);
+    expect(m.read(transposed.dinp, batch * inDim)).toEqual(m.read(expected, batch * inDim));
     m.k.denseWeightGradient(fast.dweight, dout, inp, batch, inDim, outDim, inDim);
     m.k.denseWeightGradientReference(slow.dweight, dout, inp, batch, inDim, outDim, inDim);
     m.k.denseBiasGradient(fast.dbias, dout, batch, outDim);
@@ -114,7 +123,7 @@ describe('dense gradients', () => {
     const weightT = m.floats(6);
     m.k.transpose(weightT, weight, 3, 2);
     expect([...m.read(weightT, 6)]).toEqual([1, 0, 1, -1, 2, 0]);
-    m.k.denseInputGradientTransposed(dinp, dout, weightT, 2, 3, 2);
+    m.k.denseInputGradientTransposed(dinp, dout, weightT, 2, 3, 2, 0, 1, 0);
     expect([...m.read(dinp, 6)]).toEqual([1, 0, 1, -3, 4, -1]);
   });
 });

@@ -21,8 +21,22 @@ export type ForwardOp =
   | { kind: 'dropout'; input: number; output: number; mask: number; dim: number; scale: number }
   | { kind: 'softmax'; input: number; output: number; dim: number };
 
+export interface DenseInputOp {
+  kind: 'denseInput';
+  weight: number;
+  inDim: number;
+  outDim: number;
+  dout: number;
+  dinput: number;
+  /** From W transposed, with the dropout (mask, scale) and then the ReLU (gate: its output) below fused in, if not 0. */
+  transposed: boolean;
+  mask: number;
+  scale: number;
+  gate: number;
+}
+
 export type BackwardOp =
-  | { kind: 'denseInput'; weight: number; inDim: number; outDim: number; dout: number; dinput: number; transposed: boolean }
+  | DenseInputOp
   | { kind: 'relu'; dout: number; output: number; dim: number }
   | { kind: 'dropout'; dout: number; mask: number; dim: number; scale: number };
 
@@ -222,25 +236,39 @@ export function buildPlan(
   const updates: LayerUpdate[] = [];
   if (training) {
     let gradient = dlogits;
+    // The dropout and then the ReLU just below a transposed input gradient join its epilogue.
+    let fuseInto: DenseInputOp | undefined;
     for (let i = last; i >= 0; i--) {
       const node = nodes[i];
       if (node.kind === 'dense') {
         const dinput = i === 0 ? 0 : floats(capacity * node.inDim);
         updates.push({ weight: node.weight, bias: node.bias, inDim: node.inDim, outDim: node.outDim, input: i === 0 ? -1 : inputs[i], dout: gradient });
+        fuseInto = undefined;
         if (dinput) {
-          backward.push({
+          const op: DenseInputOp = {
             kind: 'denseInput', weight: regions.params + node.weight * 4, inDim: node.inDim, outDim: node.outDim, dout: gradient, dinput,
-            transposed: node.outDim < TRANSPOSED_BELOW,
-          });
+            transposed: node.outDim < TRANSPOSED_BELOW, mask: 0, scale: 1, gate: 0,
+          };
+          backward.push(op);
+          if (op.transposed) fuseInto = op;
         }
         gradient = dinput;
       } else if (node.kind === 'relu') {
-        backward.push({ kind: 'relu', dout: gradient, output: outputs[i], dim: node.dim });
+        if (fuseInto) fuseInto.gate = outputs[i];
+        else backward.push({ kind: 'relu', dout: gradient, output: outputs[i], dim: node.dim });
+        fuseInto = undefined;
       } else if (node.kind === 'dropout') {
-        backward.push({ kind: 'dropout', dout: gradient, mask: maskOf[i], dim: node.dim, scale: dropoutScale(node.rate) });
+        if (fuseInto && fuseInto.mask === 0) {
+          fuseInto.mask = maskOf[i];
+          fuseInto.scale = dropoutScale(node.rate);
+        } else {
+          backward.push({ kind: 'dropout', dout: gradient, mask: maskOf[i], dim: node.dim, scale: dropoutScale(node.rate) });
+          fuseInto = undefined;
+        }
       }
     }
   }
+
 
   // A 64-byte line per row of W1 (forward) or of the batch (weight gradient), or a transposed W.
   let scratchBytes = 64 * Math.max(inputDim, training ? capacity : 0);

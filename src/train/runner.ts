@@ -75,7 +75,9 @@ export class Runner {
         if (op.transposed) {
           const weightT = this.scratch(thread);
           k.transpose(weightT, op.weight, op.inDim, op.outDim);
-          k.denseInputGradientTransposed(dinput, dout, weightT, count, op.inDim, op.outDim);
+          const mask = op.mask ? op.mask + first * op.inDim : 0;
+          const gate = op.gate ? op.gate + first * op.inDim * 4 : 0;
+          k.denseInputGradientTransposed(dinput, dout, weightT, count, op.inDim, op.outDim, mask, op.scale, gate);
         } else {
           k.denseInputGradient(dinput, dout, op.weight, count, op.inDim, op.outDim);
         }
