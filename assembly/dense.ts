@@ -380,30 +380,22 @@ export function denseInputGradientTransposed(
     const m = mask ? mask + <usize>b * inDim : 0;
     const g = gate ? gate + <usize>b * inRow : 0;
     let k = 0;
-    // main: eight columns in two sets of lane sums
-    for (; k + 8 <= inDim; k += 8) {
+    // main: four columns, in four lane sums and a tail sum (eight columns would need ten
+    // accumulators, and V8 would spill some to the stack)
+    for (; k + 4 <= inDim; k += 4) {
       let a0 = zero, a1 = zero, a2 = zero, a3 = zero, t = zero;
-      let e0 = zero, e1 = zero, e2 = zero, e3 = zero, u = zero;
       let w = weightT + (<usize>k << 2);
       let j = 0;
       for (; j < vectorEnd; j += 4, w += inRow << 2) {
         const x = d + (<usize>j << 2);
-        let s = v128.load32_splat(x);
-        a0 = madd(a0, s, v128.load(w)); e0 = madd(e0, s, v128.load(w, 16));
-        s = v128.load32_splat(x, 4);
-        a1 = madd(a1, s, v128.load(w + inRow)); e1 = madd(e1, s, v128.load(w + inRow, 16));
-        s = v128.load32_splat(x, 8);
-        a2 = madd(a2, s, v128.load(w + inRow * 2)); e2 = madd(e2, s, v128.load(w + inRow * 2, 16));
-        s = v128.load32_splat(x, 12);
-        a3 = madd(a3, s, v128.load(w + inRow * 3)); e3 = madd(e3, s, v128.load(w + inRow * 3, 16));
+        a0 = madd(a0, v128.load32_splat(x), v128.load(w));
+        a1 = madd(a1, v128.load32_splat(x, 4), v128.load(w + inRow));
+        a2 = madd(a2, v128.load32_splat(x, 8), v128.load(w + inRow * 2));
+        a3 = madd(a3, v128.load32_splat(x, 12), v128.load(w + inRow * 3));
       }
-      for (; j < outDim; j++, w += inRow) {
-        const s = v128.load32_splat(d + (<usize>j << 2));
-        t = f32x4.add(t, f32x4.mul(s, v128.load(w))); u = f32x4.add(u, f32x4.mul(s, v128.load(w, 16)));
-      }
+      for (; j < outDim; j++, w += inRow) t = f32x4.add(t, f32x4.mul(v128.load32_splat(d + (<usize>j << 2)), v128.load(w)));
       const at = <usize>k << 2;
       v128.store(o + at, belowLanes(laneSums(a0, a1, a2, a3, t), m ? m + k : 0, keepScale, g ? g + at : 0));
-      v128.store(o + at, belowLanes(laneSums(e0, e1, e2, e3, u), m ? m + k + 4 : 0, keepScale, g ? g + at + 16 : 0), 16);
     }
     // tail columns, one at a time: the products of `dotLanes`, gathered down a column of weightT
     for (; k < inDim; k++) {
