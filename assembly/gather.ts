@@ -1,9 +1,9 @@
-import { ENTRY, LINE_SHIFT } from "./sparse";
-
 // Gathering a batch out of a data set that lives in linear memory: rows `order[from + r]` (or
 // `from + r` when order is 0) of `data` (rows of `width` values, uint8 or f32), as dense f32 rows or
 // as CSR (see sparse.ts). uint8 values go through a 256-entry f32 table that the caller fills (the
 // scale is policy); f32 values are copied as they are.
+
+import { ENTRY, LINE_SHIFT } from "./sparse";
 
 /** out (count, width) f32 = table[data row] for each gathered row of a uint8 data set. */
 export function gatherRowsU8(out: usize, data: usize, order: usize, from: i32, count: i32, width: i32, table: usize): void {

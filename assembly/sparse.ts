@@ -7,10 +7,10 @@
 // panel (below). One array of pairs lets the inner loops step a single pointer. A CSR row b is given
 // by entries rowRange[2b] .. rowRange[2b + 1] (start and end, so that threads can gather their rows
 // into separate parts of one array); a CSC column k by columnStart[k] .. columnStart[k + 1], the
-// columns one after another. Within a row (column) the nonzeros come in
-// increasing column (row) order, so every output adds the same nonzero products in the same order as
-// the dense kernels do; skipping a 0·w term changes nothing but, at most, the sign of a zero. The
-// dense scalar references are therefore the references here too.
+// columns one after another. Within a row (column) the nonzeros come in increasing column (row)
+// order, so every output adds the same nonzero products in the same order as the dense kernels do;
+// skipping a 0·w term changes nothing but, at most, the sign of a zero. The dense scalar references
+// are therefore the references here too.
 //
 // Each output row is built strip by strip: 16 columns in four v128 accumulators while the row's
 // nonzeros stream past, then 4-column strips and single columns for the tail.
@@ -22,11 +22,12 @@
 // pass over the operand per strip, and made the forward kernel 23% and the weight update 26% faster
 // on MNIST batches. The tails read the operand in place.
 
-/** Bytes per sparse entry, and per line of a packed panel (16 f32). */
-export const ENTRY = 8;
-export const LINE_SHIFT = 6;
-
 import { finish, finishScalar, madd } from "./simd";
+
+/** Bytes per sparse entry. */
+export const ENTRY = 8;
+/** log2 of the bytes per line of a packed panel (16 f32). */
+export const LINE_SHIFT = 6;
 
 /**
  * out (batch, outDim) = X · weight (inDim, outDim) + bias, X given as CSR, then the epilogue of
