@@ -4,7 +4,7 @@
 // Every measurement runs in a child process of its own, one after the other, so that none disturbs
 // another and peak RSS is its own. Reports medians; asserts nothing.
 //
-//   npm run bench [-- --runs 3 --epochs 3 --tfjs-epochs 2 --skip-tfjs --json]
+//   npm run bench [-- --runs 5 --epochs 3 --tfjs-epochs 2 --skip-tfjs --json]
 
 import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -13,7 +13,7 @@ import { FLOPS_PER_SAMPLE, median } from './seed-network.js';
 
 const { values } = parseArgs({
   options: {
-    runs: { type: 'string', default: '3' },
+    runs: { type: 'string', default: '5' },
     epochs: { type: 'string', default: '3' },
     'tfjs-epochs': { type: 'string', default: '2' },
     'skip-tfjs': { type: 'boolean', default: false },
@@ -30,9 +30,13 @@ const runChild = (script, args = []) => {
 const repeat = (count, fn) => Array.from({ length: count }, fn);
 
 const epochs = ['--epochs', values.epochs];
-const allThreads = repeat(runs, (_, run) => runChild('./run-mnist-wasm.js', [...epochs, '--threads', String(cores), ...(run === 0 ? ['--kernels'] : [])]));
-const oneThread = repeat(runs, () => runChild('./run-mnist-wasm.js', [...epochs, '--threads', '1']));
-const dense = repeat(Math.max(1, runs - 1), () => runChild('./run-mnist-wasm.js', [...epochs, '--threads', String(cores), '--dense']));
+// The configurations take turns, so that a slow spell of the machine falls on each of them alike.
+const [allThreads, oneThread, dense] = [[], [], []];
+for (let run = 0; run < runs; run++) {
+  allThreads.push(runChild('./run-mnist-wasm.js', [...epochs, '--threads', String(cores), ...(run === 0 ? ['--kernels'] : [])]));
+  oneThread.push(runChild('./run-mnist-wasm.js', [...epochs, '--threads', '1']));
+  if (run > 0 || runs === 1) dense.push(runChild('./run-mnist-wasm.js', [...epochs, '--threads', String(cores), '--dense']));
+}
 const firstPrediction = repeat(5, () => runChild('./first-prediction.js'));
 const reference = values['skip-tfjs'] ? undefined : runChild('./run-tfjs.js', [values['tfjs-epochs']]);
 
