@@ -357,7 +357,7 @@ function denseInputGradientRows(dinp: usize, dout: usize, weight: usize, batch: 
 
 /**
  * `denseInputGradient` from weightT (outDim, inDim), W transposed (see `transpose`): the same bits,
- * faster when outDim is small (10 classes: 1.9x, 16: even), where every dot product of
+ * faster when outDim is small (10 classes: 1.5x; 16: 7% slower), where every dot product of
  * `denseInputGradient` is short and ends in a horizontal sum and a scalar tail. Here the vectors run
  * along dinp's row instead: lane i of `a_l` adds, for column k + i, exactly the products lane l of
  * `denseInputGradient`'s accumulator adds, in the same order, and the same horizontal sum and tail
