@@ -32,17 +32,19 @@ export const LINE_SHIFT = 6;
 /**
  * out (batch, outDim) = X · weight (inDim, outDim) + bias, X given as CSR, then the epilogue of
  * `denseForward`: max(0, ·) if relu, then · mask · scale if mask (batch, outDim) bytes is given.
+ * Rows of out, weight and mask lie outStride floats (mask: bytes) apart, so that a thread can compute
+ * columns [j, j + outDim) of a wider layer alone, given out + 4j, weight + 4j, bias + 4j and mask + j.
  * panel: inDim · 64 bytes of scratch.
  */
 export function denseForwardSparse(
   out: usize, rowRange: usize, entries: usize, weight: usize, bias: usize, mask: usize, scale: f32,
-  batch: i32, inDim: i32, outDim: i32, relu: bool, panel: usize,
+  batch: i32, inDim: i32, outDim: i32, outStride: i32, relu: bool, panel: usize,
 ): void {
-  const outRow = <usize>outDim << 2;
+  const outRow = <usize>outStride << 2;
   const zero = f32x4.splat(0);
   const keepScale = f32x4.splat(scale);
   // main strips, in a function of their own: V8 then keeps all their vectors in registers
-  let j = forwardStrips(out, rowRange, entries, weight, bias, mask, scale, batch, inDim, outDim, relu, panel);
+  let j = forwardStrips(out, rowRange, entries, weight, bias, mask, scale, batch, inDim, outDim, outStride, relu, panel);
   // tail strips of 4 columns
   for (; j + 4 <= outDim; j += 4) {
     const col = <usize>j << 2;
@@ -54,7 +56,7 @@ export function denseForwardSparse(
         const w = weight + <usize>(load<u32>(e, 4) >> LINE_SHIFT) * outRow + col;
         c = madd(c, v128.load32_splat(e), v128.load(w));
       }
-      v128.store(out + <usize>i * outRow + col, finish(c, relu, mask ? mask + <usize>i * outDim + j : 0, keepScale));
+      v128.store(out + <usize>i * outRow + col, finish(c, relu, mask ? mask + <usize>i * outStride + j : 0, keepScale));
     }
   }
   // tail columns
@@ -67,7 +69,7 @@ export function denseForwardSparse(
       for (let e = entries + <usize>load<i32>(range) * ENTRY; e < end; e += ENTRY) {
         c += load<f32>(e) * load<f32>(weight + <usize>(load<u32>(e, 4) >> LINE_SHIFT) * outRow + col);
       }
-      store<f32>(out + <usize>i * outRow + col, finishScalar(c, relu, mask ? mask + <usize>i * outDim + j : 0, scale));
+      store<f32>(out + <usize>i * outRow + col, finishScalar(c, relu, mask ? mask + <usize>i * outStride + j : 0, scale));
     }
   }
 }
@@ -75,9 +77,9 @@ export function denseForwardSparse(
 /** The main 16-column strips of `denseForwardSparse`; returns the first column left. */
 function forwardStrips(
   out: usize, rowRange: usize, entries: usize, weight: usize, bias: usize, mask: usize, scale: f32,
-  batch: i32, inDim: i32, outDim: i32, relu: bool, panel: usize,
+  batch: i32, inDim: i32, outDim: i32, outStride: i32, relu: bool, panel: usize,
 ): i32 {
-  const outRow = <usize>outDim << 2;
+  const outRow = <usize>outStride << 2;
   const zero = f32x4.splat(0);
   const keepScale = f32x4.splat(scale);
   let j = 0;
@@ -101,7 +103,7 @@ function forwardStrips(
         c2 = madd(c2, x, v128.load(w, 32)); c3 = madd(c3, x, v128.load(w, 48));
       }
       const o = out + <usize>i * outRow + col;
-      const m = mask ? mask + <usize>i * outDim + j : 0;
+      const m = mask ? mask + <usize>i * outStride + j : 0;
       v128.store(o, finish(c0, relu, m, keepScale)); v128.store(o, finish(c1, relu, m ? m + 4 : 0, keepScale), 16);
       v128.store(o, finish(c2, relu, m ? m + 8 : 0, keepScale), 32); v128.store(o, finish(c3, relu, m ? m + 12 : 0, keepScale), 48);
     }
@@ -121,36 +123,38 @@ function forwardStrips(
 }
 
 /**
- * dweight (inDim, outDim) = Xᵀ · dout (batch, outDim), with X given as CSC (by input feature).
+ * dweight (inDim, outDim) = Xᵀ · dout (batch, outDim), with X given as CSC (by input feature). Rows of
+ * dweight and dout lie outStride floats apart: columns [j, j + outDim) of a wider layer alone take
+ * dweight + 4j and dout + 4j.
  * panel: batch · 64 bytes of scratch.
  */
 export function denseWeightGradientSparse(
-  dweight: usize, columnStart: usize, entries: usize, dout: usize, batch: i32, inDim: i32, outDim: i32, panel: usize,
+  dweight: usize, columnStart: usize, entries: usize, dout: usize, batch: i32, inDim: i32, outDim: i32, outStride: i32, panel: usize,
 ): void {
-  sparseWeightStep(dweight, 0, columnStart, entries, dout, batch, inDim, outDim, false, 0, 0, 0, false, panel);
+  sparseWeightStep(dweight, 0, columnStart, entries, dout, batch, inDim, outDim, outStride, false, 0, 0, 0, false, panel);
 }
 
 /**
  * The weight gradient of `denseWeightGradientSparse` applied at once by SGD, without storing it: per
  * element exactly `sgdUpdate` (velocity 0) or `sgdMomentumUpdate`, so the bits equal the two-pass
- * result. weight and velocity are (inDim, outDim).
+ * result. weight and velocity are (inDim, outDim), their rows outStride floats apart.
  */
 export function denseWeightUpdateSparse(
-  weight: usize, velocity: usize, columnStart: usize, entries: usize, dout: usize, batch: i32, inDim: i32, outDim: i32,
+  weight: usize, velocity: usize, columnStart: usize, entries: usize, dout: usize, batch: i32, inDim: i32, outDim: i32, outStride: i32,
   lr: f32, momentum: f32, weightDecay: f32, nesterov: bool, panel: usize,
 ): void {
-  sparseWeightStep(weight, velocity, columnStart, entries, dout, batch, inDim, outDim, true, lr, momentum, weightDecay, nesterov, panel);
+  sparseWeightStep(weight, velocity, columnStart, entries, dout, batch, inDim, outDim, outStride, true, lr, momentum, weightDecay, nesterov, panel);
 }
 
 // @ts-ignore: decorator
 @inline function sparseWeightStep(
-  target: usize, velocity: usize, columnStart: usize, entries: usize, dout: usize, batch: i32, inDim: i32, outDim: i32,
+  target: usize, velocity: usize, columnStart: usize, entries: usize, dout: usize, batch: i32, inDim: i32, outDim: i32, outStride: i32,
   update: bool, lr: f32, momentum: f32, weightDecay: f32, nesterov: bool, panel: usize,
 ): void {
-  const outRow = <usize>outDim << 2;
+  const outRow = <usize>outStride << 2;
   const zero = f32x4.splat(0);
   // main strips, in a function of their own (see denseForwardSparse)
-  let j = weightStrips(target, velocity, columnStart, entries, dout, batch, inDim, outDim, update, lr, momentum, weightDecay, nesterov, panel);
+  let j = weightStrips(target, velocity, columnStart, entries, dout, batch, inDim, outDim, outStride, update, lr, momentum, weightDecay, nesterov, panel);
   // tail strips of 4 columns
   for (; j + 4 <= outDim; j += 4) {
     const col = <usize>j << 2;
@@ -196,10 +200,10 @@ export function denseWeightUpdateSparse(
 
 /** The main 16-column strips of `sparseWeightStep`; returns the first column left. */
 function weightStrips(
-  target: usize, velocity: usize, columnStart: usize, entries: usize, dout: usize, batch: i32, inDim: i32, outDim: i32,
+  target: usize, velocity: usize, columnStart: usize, entries: usize, dout: usize, batch: i32, inDim: i32, outDim: i32, outStride: i32,
   update: bool, lr: f32, momentum: f32, weightDecay: f32, nesterov: bool, panel: usize,
 ): i32 {
-  const outRow = <usize>outDim << 2;
+  const outRow = <usize>outStride << 2;
   const zero = f32x4.splat(0);
   let j = 0;
   // main strips of 16 columns: dout's (batch, 16) panel stays in cache across the features

@@ -40,15 +40,28 @@ describe('sparse first-layer kernels', () => {
     const fast = m.floats(batch * outDim);
     const slow = m.floats(batch * outDim);
     for (const [b, reluOn, keep] of [[bias, true, 0], [0, false, 0], [bias, true, mask]] as const) {
-      m.k.denseForwardSparse(fast, csr.range, csr.entries, weight, b, keep, 2, batch, inDim, outDim, reluOn, panel);
+      m.k.denseForwardSparse(fast, csr.range, csr.entries, weight, b, keep, 2, batch, inDim, outDim, outDim, reluOn, panel);
       m.k.denseForwardReference(slow, inp, weight, b, keep, 2, batch, inDim, outDim, reluOn);
       expect(m.read(fast, batch * outDim)).toEqual(m.read(slow, batch * outDim));
     }
     const sparseGradient = m.floats(inDim * outDim, () => NaN);
     const denseGradient = m.floats(inDim * outDim);
-    m.k.denseWeightGradientSparse(sparseGradient, csc.start, csc.entries, dout, batch, inDim, outDim, panel);
+    m.k.denseWeightGradientSparse(sparseGradient, csc.start, csc.entries, dout, batch, inDim, outDim, outDim, panel);
     m.k.denseWeightGradientReference(denseGradient, dout, inp, batch, inDim, outDim, inDim);
     expect(m.read(sparseGradient, inDim * outDim)).toEqual(m.read(denseGradient, inDim * outDim));
+
+    // Threads split the layer by column ranges (see runner.ts): two strided calls give the same bits.
+    const split = Math.min(16 * Math.ceil(outDim / 32), outDim);
+    const parts = m.floats(batch * outDim, () => NaN);
+    const partGradient = m.floats(inDim * outDim, () => NaN);
+    for (const [from, to] of [[0, split], [split, outDim]]) {
+      if (from === to) continue;
+      m.k.denseForwardSparse(parts + 4 * from, csr.range, csr.entries, weight + 4 * from, bias + 4 * from, mask + from, 2, batch, inDim, to - from, outDim, true, panel);
+      m.k.denseWeightGradientSparse(partGradient + 4 * from, csc.start, csc.entries, dout + 4 * from, batch, inDim, to - from, outDim, panel);
+    }
+    m.k.denseForwardReference(slow, inp, weight, bias, mask, 2, batch, inDim, outDim, true);
+    expect(m.read(parts, batch * outDim)).toEqual(m.read(slow, batch * outDim));
+    expect(m.read(partGradient, inDim * outDim)).toEqual(m.read(denseGradient, inDim * outDim));
   });
 
   it.each([[0, false], [0.9, false], [0.9, true]] as const)(
@@ -69,8 +82,12 @@ describe('sparse first-layer kernels', () => {
       for (const at of [fused, twoPass]) m.arena.f32.set(start, at >> 2);
       for (const at of [fusedVelocity, twoPassVelocity]) m.arena.f32.set(start.map((v) => v / 3), at >> 2);
       for (let step = 0; step < 2; step++) {
-        m.k.denseWeightUpdateSparse(fused, momentum ? fusedVelocity : 0, csc.start, csc.entries, dout, batch, inDim, outDim, 0.1, momentum, 0.01, nesterov, panel);
-        m.k.denseWeightGradientSparse(gradient, csc.start, csc.entries, dout, batch, inDim, outDim, panel);
+        // In two column ranges, as two threads update the layer.
+        for (const [from, to] of [[0, 16], [16, outDim]]) {
+          m.k.denseWeightUpdateSparse(fused + 4 * from, momentum ? fusedVelocity + 4 * from : 0, csc.start, csc.entries, dout + 4 * from, batch, inDim, to - from, outDim,
+            0.1, momentum, 0.01, nesterov, panel);
+        }
+        m.k.denseWeightGradientSparse(gradient, csc.start, csc.entries, dout, batch, inDim, outDim, outDim, panel);
         if (momentum) m.k.sgdMomentumUpdate(twoPass, gradient, twoPassVelocity, inDim * outDim, 0.1, momentum, 0.01, nesterov);
         else m.k.sgdUpdate(twoPass, gradient, inDim * outDim, 0.1, 0.01);
       }

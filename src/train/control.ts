@@ -45,17 +45,26 @@ export const DATA_F32 = 1;
 export const Phase = {
   /** Gather rows, draw masks, forward, loss and input gradients, split by rows of the batch. */
   TrainRows: 1,
-  /** Weight gradients and updates, split by each layer's input units. */
+  /** Weight gradients and updates, split by each layer's input units (a sparse first layer's by its outputs). */
   Update: 2,
   /** Gather rows and run the inference pass (and the loss, if targets are given), split by rows. */
   InferRows: 3,
   /** Leave the wait loop to receive a new plan by message (see pool.ts). */
   Reload: 4,
+  /** TrainRows for a sparse batch, in three parts: first gather rows and draw masks, split by rows; */
+  TrainInput: 5,
+  /** then the first layer's forward pass split by its outputs, and the batch's CSC split by input units; */
+  FirstLayer: 6,
+  /** then the rest of TrainRows, split by rows. */
+  TrainRest: 7,
 } as const;
 
-/** The part [from, to) of `count` rows (or units) that thread `thread` of `threads` takes: blocks of 4, for the kernels' tiles. */
-export function share(count: number, threads: number, thread: number): [number, number] {
-  const chunk = Math.ceil(count / threads / 4) * 4;
+/**
+ * The part [from, to) of `count` rows (or units) that thread `thread` of `threads` takes: blocks of
+ * 4 by default, for the kernels' tiles.
+ */
+export function share(count: number, threads: number, thread: number, block = 4): [number, number] {
+  const chunk = Math.ceil(count / threads / block) * block;
   return [Math.min(count, thread * chunk), Math.min(count, (thread + 1) * chunk)];
 }
 

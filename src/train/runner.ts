@@ -8,6 +8,11 @@
 // - by input units (rows of W) for each dense layer's weight gradient and update: dW[i, :] sums over
 //   the batch for one i, and the thread that computes it also owns W[i, :] and its optimizer state,
 //   so nothing needs reducing. Thread 0 also takes the small bias gradients.
+// - by output units (columns of W1, in 16-column strips) for a sparse first layer, the bulk of a
+//   step: forward pass and update alike. Each thread then reads and writes only its own part of W1
+//   and of its optimizer state, which stays in its core's cache; split by rows, every thread read all
+//   of W1 each step, half of it just written by the other. The work is also split evenly, where the
+//   update's split by input units could only be balanced by an estimate of each pixel's nonzeros.
 
 import type { Arena } from '../wasm/arena.js';
 import type { Kernels } from '../wasm/kernels.js';
@@ -18,7 +23,10 @@ import {
 import { drawMaskRow } from './masks.js';
 import { drawAugmentRow } from './augment.js';
 import { Random } from '../random.js';
-import { SPARSE_ENTRY_BYTES, type ForwardOp, type Plan } from './plan.js';
+import { SPARSE_ENTRY_BYTES, type ForwardOp, type LayerUpdate, type Plan } from './plan.js';
+
+/** Columns per strip of the sparse kernels: a thread's share of a layer's outputs is whole strips. */
+const STRIP = 16;
 
 export class Runner {
   private readonly k: Kernels;
@@ -48,14 +56,27 @@ export class Runner {
       this.update(thread, threads, rows);
       return;
     }
+    if (phase === Phase.FirstLayer) {
+      this.firstLayer(thread, threads, rows);
+      return;
+    }
     const [from, to] = share(rows, threads, thread);
     if (from === to) return;
-    if (phase === Phase.TrainRows) this.trainRows(from, to - from, rows, thread);
-    else this.inferRows(from, to - from, thread);
+    if (phase === Phase.TrainRows) {
+      this.trainInput(from, to - from, thread);
+      this.trainRest(from, to - from, rows, thread, 0);
+    } else if (phase === Phase.TrainInput) {
+      this.trainInput(from, to - from, thread);
+    } else if (phase === Phase.TrainRest) {
+      this.trainRest(from, to - from, rows, thread, 1);
+    } else {
+      this.inferRows(from, to - from, thread);
+    }
   }
 
-  private trainRows(first: number, count: number, batchRows: number, thread: number): void {
-    const { plan, k } = this;
+  /** Gathers (or augments) this thread's rows of the batch and draws their dropout masks. */
+  private trainInput(first: number, count: number, thread: number): void {
+    const plan = this.plan;
     const c = plan.control >> 2;
     const key0 = this.i32[c + KEY0];
     const key1 = this.i32[c + KEY1];
@@ -65,7 +86,29 @@ export class Runner {
       const spec = plan.masks[layer];
       for (let r = first; r < first + count; r++) drawMaskRow(this.u8, spec.mask + r * spec.dim, spec.dim, spec.threshold, key0, key1, r, layer);
     }
-    this.forward(plan.training, first, count, thread);
+  }
+
+  /**
+   * A sparse first layer's forward pass over every row of the batch, for this thread's columns; and
+   * the CSC of this thread's input units, which the update reads.
+   */
+  private firstLayer(thread: number, threads: number, rows: number): void {
+    const { plan, k } = this;
+    const op = plan.training[0];
+    if (op.kind !== 'dense') return;
+    const [from, to] = share(op.outDim, threads, thread, STRIP);
+    if (to > from) {
+      k.denseForwardSparse(op.output + from * 4, plan.rowRange, plan.csrEntries, op.weight + from * 4, op.bias && op.bias + from * 4,
+        op.mask && op.mask + from, op.scale, rows, op.inDim, to - from, op.outDim, op.relu, this.scratch(thread));
+    }
+    const [unit, end] = this.inputUnits(thread);
+    if (end > unit) k.transposeSparse(this.cscStart(thread), this.cscEntries(thread), plan.rowRange, plan.csrEntries, rows, unit, end);
+  }
+
+  /** The forward pass from op `firstOp` on, the loss and the input gradients of this thread's rows. */
+  private trainRest(first: number, count: number, batchRows: number, thread: number, firstOp: number): void {
+    const { plan, k } = this;
+    this.forward(plan.training, first, count, thread, firstOp);
     const classes = plan.outputDim;
     const at = first * classes * 4;
     k.softmaxCrossEntropy(plan.dlogits + at, plan.rowStats + first * 16, plan.trainingLogits + at, plan.targets + at, count, classes, 1 / batchRows);
@@ -142,17 +185,18 @@ export class Runner {
     if (targets) k.gatherRowsF32(plan.targets + first * plan.outputDim * 4, targets, i32[c + ORDER], i32[c + FROM] + first, count, plan.outputDim);
   }
 
-  private forward(ops: ForwardOp[], first: number, count: number, thread: number): void {
+  private forward(ops: ForwardOp[], first: number, count: number, thread: number, firstOp = 0): void {
     const k = this.k;
     const sparse = this.i32[(this.plan.control >> 2) + SPARSE] !== 0;
-    for (const op of ops) {
+    for (let index = firstOp; index < ops.length; index++) {
+      const op = ops[index];
       if (op.kind === 'dense') {
         const out = op.output + first * op.outDim * 4;
         const mask = op.mask ? op.mask + first * op.outDim : 0;
         if (op.sparseInput && sparse) {
           const { rowRange, csrEntries } = this.plan;
           k.denseForwardSparse(out, rowRange + first * 8, csrEntries, op.weight, op.bias, mask, op.scale, count, op.inDim, op.outDim,
-            op.relu, this.scratch(thread));
+            op.outDim, op.relu, this.scratch(thread));
         } else {
           k.denseForward(out, op.input + first * op.inDim * 4, op.weight, op.bias, mask, op.scale, count, op.inDim, op.outDim, op.relu);
         }
@@ -169,37 +213,69 @@ export class Runner {
     const { plan, k } = this;
     const c = plan.control >> 2;
     const sparse = this.i32[c + SPARSE] !== 0;
-    const optimizer = plan.optimizer!;
     const lr = this.f64[(plan.control >> 3) + LEARNING_RATE];
     for (const layer of plan.updates) {
       const first = layer.input < 0;
       const { inDim, outDim } = layer;
-      // The first layer's split comes from the main thread, balanced by the data's nonzeros per input.
-      const [from, to] = first ? [this.i32[c + SPLITS + thread], this.i32[c + SPLITS + thread + 1]] : share(inDim, threads, thread);
-      const offset = layer.weight + from * outDim;
-      if (to > from && first && sparse) {
-        const start = plan.cscStart + (from + thread) * 4;
-        // Each input unit may hold up to `capacity` entries: thread by thread, units fill disjoint parts.
-        const entries = plan.cscEntries + from * plan.capacity * SPARSE_ENTRY_BYTES;
-        k.transposeSparse(start, entries, plan.rowRange, plan.csrEntries, rows, from, to);
-        if (optimizer.kind === 'adam') {
-          k.denseWeightGradientSparse(plan.grads + offset * 4, start, entries, layer.dout, rows, to - from, outDim, this.scratch(thread));
+      if (first && sparse) {
+        this.updateSparse(layer, thread, threads, rows, lr);
+      } else {
+        // The first layer's split comes from the main thread, balanced by the data's nonzeros per input.
+        const [from, to] = first ? this.inputUnits(thread) : share(inDim, threads, thread);
+        if (to > from) {
+          const offset = layer.weight + from * outDim;
+          const input = first ? plan.x : layer.input;
+          k.denseWeightGradient(plan.grads + offset * 4, layer.dout, input + from * 4, rows, to - from, outDim, inDim);
           this.optimize(offset, (to - from) * outDim);
-        } else {
-          const velocity = optimizer.kind === 'momentum' ? plan.state[0] + offset * 4 : 0;
-          k.denseWeightUpdateSparse(plan.params + offset * 4, velocity, start, entries, layer.dout, rows, to - from, outDim,
-            lr, optimizer.momentum, optimizer.weightDecay, optimizer.nesterov, this.scratch(thread));
         }
-      } else if (to > from) {
-        const input = first ? plan.x : layer.input;
-        k.denseWeightGradient(plan.grads + offset * 4, layer.dout, input + from * 4, rows, to - from, outDim, inDim);
-        this.optimize(offset, (to - from) * outDim);
       }
       if (thread === 0 && layer.bias >= 0) {
         k.denseBiasGradient(plan.grads + layer.bias * 4, layer.dout, rows, outDim);
         this.optimize(layer.bias, outDim);
       }
     }
+  }
+
+  /**
+   * A sparse first layer's weight gradient and update for this thread's columns, over every input
+   * unit: from the CSC part of each thread's input units in turn (see firstLayer).
+   */
+  private updateSparse(layer: LayerUpdate, thread: number, threads: number, rows: number, lr: number): void {
+    const { plan, k } = this;
+    const optimizer = plan.optimizer!;
+    const { inDim, outDim } = layer;
+    const [from, to] = share(outDim, threads, thread, STRIP);
+    if (to === from) return;
+    for (let part = 0; part < threads; part++) {
+      const [unit, end] = this.inputUnits(part);
+      if (end === unit) continue;
+      const offset = (layer.weight + unit * outDim + from) * 4;
+      const [start, entries, dout] = [this.cscStart(part), this.cscEntries(part), layer.dout + from * 4];
+      if (optimizer.kind === 'adam') {
+        k.denseWeightGradientSparse(plan.grads + offset, start, entries, dout, rows, end - unit, to - from, outDim, this.scratch(thread));
+      } else {
+        const velocity = optimizer.kind === 'momentum' ? plan.state[0] + offset : 0;
+        k.denseWeightUpdateSparse(plan.params + offset, velocity, start, entries, dout, rows, end - unit, to - from, outDim,
+          lr, optimizer.momentum, optimizer.weightDecay, optimizer.nesterov, this.scratch(thread));
+      }
+    }
+    if (optimizer.kind === 'adam') for (let unit = 0; unit < inDim; unit++) this.optimize(layer.weight + unit * outDim + from, to - from);
+  }
+
+  /** Thread `thread`'s range of the first layer's input units, from the main thread: balanced by the data's nonzeros per input. */
+  private inputUnits(thread: number): [number, number] {
+    const at = (this.plan.control >> 2) + SPLITS + thread;
+    return [this.i32[at], this.i32[at + 1]];
+  }
+
+  /** Where the CSC of thread `thread`'s input units starts: its column starts, and its entries. */
+  private cscStart(thread: number): number {
+    return this.plan.cscStart + (this.inputUnits(thread)[0] + thread) * 4;
+  }
+
+  private cscEntries(thread: number): number {
+    // Each input unit may hold up to `capacity` entries: thread by thread, units fill disjoint parts.
+    return this.plan.cscEntries + this.inputUnits(thread)[0] * this.plan.capacity * SPARSE_ENTRY_BYTES;
   }
 
   private scratch(thread: number): number {

@@ -23,6 +23,9 @@ const PHASE_NAMES: Record<number, string> = {
   [Phase.TrainRows]: 'the forward and backward pass of a batch',
   [Phase.Update]: 'the weight gradients and the update',
   [Phase.InferRows]: 'the inference pass',
+  [Phase.TrainInput]: 'the gather of a batch',
+  [Phase.FirstLayer]: "the first layer's forward pass",
+  [Phase.TrainRest]: 'the forward and backward pass of a batch',
 };
 
 /**
@@ -150,7 +153,13 @@ export class Session {
     const i32 = this.arena.i32;
     i32[c + KEY0] = random.nextUint32() | 0;
     i32[c + KEY1] = random.nextUint32() | 0;
-    this.run(Phase.TrainRows);
+    if (sparse) {
+      this.run(Phase.TrainInput);
+      this.run(Phase.FirstLayer);
+      this.run(Phase.TrainRest);
+    } else {
+      this.run(Phase.TrainRows);
+    }
     return this.rowTotals(count);
   }
 

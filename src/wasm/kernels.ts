@@ -32,9 +32,9 @@ export interface Kernels {
   denseWeightGradientReference(dweight: number, dout: number, inp: number, batch: number, inDim: number, outDim: number, inStride: number): void;
   denseBiasGradient(dbias: number, dout: number, batch: number, outDim: number): void;
   denseBiasGradientReference(dbias: number, dout: number, batch: number, outDim: number): void;
-  denseForwardSparse(out: number, rowRange: number, entries: number, weight: number, bias: number, mask: number, scale: number, batch: number, inDim: number, outDim: number, relu: boolean, panel: number): void;
-  denseWeightGradientSparse(dweight: number, columnStart: number, entries: number, dout: number, batch: number, inDim: number, outDim: number, panel: number): void;
-  denseWeightUpdateSparse(weight: number, velocity: number, columnStart: number, entries: number, dout: number, batch: number, inDim: number, outDim: number, lr: number, momentum: number, weightDecay: number, nesterov: boolean, panel: number): void;
+  denseForwardSparse(out: number, rowRange: number, entries: number, weight: number, bias: number, mask: number, scale: number, batch: number, inDim: number, outDim: number, outStride: number, relu: boolean, panel: number): void;
+  denseWeightGradientSparse(dweight: number, columnStart: number, entries: number, dout: number, batch: number, inDim: number, outDim: number, outStride: number, panel: number): void;
+  denseWeightUpdateSparse(weight: number, velocity: number, columnStart: number, entries: number, dout: number, batch: number, inDim: number, outDim: number, outStride: number, lr: number, momentum: number, weightDecay: number, nesterov: boolean, panel: number): void;
   transposeSparse(columnStart: number, cscEntries: number, rowRange: number, csrEntries: number, batch: number, fromColumn: number, toColumn: number): void;
   gatherRowsU8(out: number, data: number, order: number, from: number, count: number, width: number, table: number): void;
   gatherRowsF32(out: number, data: number, order: number, from: number, count: number, width: number): void;
