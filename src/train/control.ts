@@ -33,7 +33,12 @@ export const CORRECTION1 = 9;
 export const CORRECTION2 = 10;
 /** THREADS + 1 boundaries of the first layer's input units, one range per thread. */
 export const SPLITS = 24;
-export const MESSAGE = SPLITS + MAX_THREADS + 2;
+/**
+ * THREADS words: each thread's range of the first layer's column strips, as the strips still
+ * unclaimed, [front, back) packed front | back << 16 (see claimStrip).
+ */
+export const STRIPS = SPLITS + MAX_THREADS + 2;
+export const MESSAGE = STRIPS + MAX_THREADS;
 /** Words of message: two UTF-16 code units each. */
 export const MESSAGE_CAPACITY = 120;
 /** Bytes the block takes. */
@@ -66,6 +71,40 @@ export const Phase = {
 export function share(count: number, threads: number, thread: number, block = 4): [number, number] {
   const chunk = Math.ceil(count / threads / block) * block;
   return [Math.min(count, thread * chunk), Math.min(count, (thread + 1) * chunk)];
+}
+
+/** Columns per strip of the sparse kernels: threads share a sparse first layer's outputs by whole strips. */
+export const STRIP = 16;
+
+/** Gives every thread its range of `strips` strips to claim from (see claimStrip). */
+export function resetStrips(i32: Int32Array<ArrayBufferLike>, base: number, strips: number, threads: number): void {
+  for (let t = 0; t < threads; t++) {
+    const [front, back] = share(strips, threads, t, 1);
+    i32[base + STRIPS + t] = front | (back << 16);
+  }
+}
+
+/**
+ * Claims a strip for thread `thread`: the front one of its own range, or else the back one of
+ * another thread's (the next after it that has any left), so that a thread on a slower core takes
+ * fewer strips while every thread keeps to its own part of the layer as long as it has work there.
+ * Returns -1 when none is left.
+ */
+export function claimStrip(i32: Int32Array, base: number, thread: number, threads: number): number {
+  for (let i = 0; i < threads; i++) {
+    const owner = (thread + i) % threads;
+    const at = base + STRIPS + owner;
+    for (;;) {
+      const range = Atomics.load(i32, at);
+      const front = range & 0xffff;
+      const back = range >>> 16;
+      if (front >= back) break;
+      const claimed = i === 0 ? front : back - 1;
+      const next = i === 0 ? (front + 1) | (back << 16) : front | ((back - 1) << 16);
+      if (Atomics.compareExchange(i32, at, range, next) === range) return claimed;
+    }
+  }
+  return -1;
 }
 
 /** Records a failure in the control block, for the main thread to rethrow. */
