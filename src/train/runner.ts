@@ -19,7 +19,7 @@ import type { Arena } from '../wasm/arena.js';
 import type { Kernels } from '../wasm/kernels.js';
 import {
   CORRECTION1, CORRECTION2, DATA, DATA_F32, DATA_KIND, FROM, KEY0, KEY1, LEARNING_RATE, ORDER, Phase, ROWS, SPARSE,
-  SPLITS, STRIP, TARGET_DATA, THREADS, claimStrip, share,
+  ROW_CHUNK, SPLITS, STRIP, TARGET_DATA, THREADS, claim, share,
 } from './control.js';
 import { drawMaskRow } from './masks.js';
 import { drawAugmentRow } from './augment.js';
@@ -58,17 +58,31 @@ export class Runner {
       this.firstLayer(thread, threads, rows);
       return;
     }
+    if (phase === Phase.TrainInput || phase === Phase.TrainRest) {
+      if (phase === Phase.TrainRest) this.transposeWeights(thread);
+      for (let chunk = this.claim(thread, threads); chunk >= 0; chunk = this.claim(thread, threads)) {
+        const first = chunk * ROW_CHUNK;
+        const count = Math.min(ROW_CHUNK, rows - first);
+        if (phase === Phase.TrainInput) this.trainInput(first, count, thread);
+        else this.trainRest(first, count, rows, thread, 1);
+      }
+      return;
+    }
     const [from, to] = share(rows, threads, thread);
     if (from === to) return;
     if (phase === Phase.TrainRows) {
+      this.transposeWeights(thread);
       this.trainInput(from, to - from, thread);
       this.trainRest(from, to - from, rows, thread, 0);
-    } else if (phase === Phase.TrainInput) {
-      this.trainInput(from, to - from, thread);
-    } else if (phase === Phase.TrainRest) {
-      this.trainRest(from, to - from, rows, thread, 1);
     } else {
       this.inferRows(from, to - from, thread);
+    }
+  }
+
+  /** This thread's copy of each W that an input gradient reads transposed (see plan.ts). */
+  private transposeWeights(thread: number): void {
+    for (const op of this.plan.backward) {
+      if (op.kind === 'denseInput' && op.transposed) this.k.transpose(this.scratch(thread) + op.transposedAt, op.weight, op.inDim, op.outDim);
     }
   }
 
@@ -105,8 +119,13 @@ export class Runner {
 
   /** The first column of a strip of the first layer's that this thread claims, or -1 if none is left. */
   private claimColumns(thread: number, threads: number): number {
-    const strip = claimStrip(this.i32 as Int32Array, this.plan.control >> 2, thread, threads);
+    const strip = this.claim(thread, threads);
     return strip < 0 ? -1 : strip * STRIP;
+  }
+
+  /** A work item of this phase's that this thread claims, or -1 if none is left. */
+  private claim(thread: number, threads: number): number {
+    return claim(this.i32 as Int32Array, this.plan.control >> 2, thread, threads);
   }
 
   /** The forward pass from op `firstOp` on, the loss and the input gradients of this thread's rows. */
@@ -120,8 +139,7 @@ export class Runner {
       if (op.kind === 'denseInput') {
         const [dinput, dout] = [op.dinput + first * op.inDim * 4, op.dout + first * op.outDim * 4];
         if (op.transposed) {
-          const weightT = this.scratch(thread);
-          k.transpose(weightT, op.weight, op.inDim, op.outDim);
+          const weightT = this.scratch(thread) + op.transposedAt;
           const mask = op.mask ? op.mask + first * op.inDim : 0;
           const gate = op.gate ? op.gate + first * op.inDim * 4 : 0;
           k.denseInputGradientTransposed(dinput, dout, weightT, count, op.inDim, op.outDim, mask, op.scale, gate);
