@@ -33,13 +33,7 @@ export const CORRECTION1 = 9;
 export const CORRECTION2 = 10;
 /** THREADS + 1 boundaries of the first layer's input units, one range per thread. */
 export const SPLITS = 24;
-/**
- * THREADS words: each thread's range of a phase's work items (strips of the first layer's columns, or
- * chunks of the batch's rows) still unclaimed, [front, back) packed front | back << 16 (see claim):
- * 16 bits are plenty, as a layer or batch of 65,536 strips or chunks would not fit in memory.
- */
-export const CLAIMS = SPLITS + MAX_THREADS + 2;
-export const MESSAGE = CLAIMS + MAX_THREADS;
+export const MESSAGE = SPLITS + MAX_THREADS + 2;
 /** Words of message: two UTF-16 code units each. */
 export const MESSAGE_CAPACITY = 120;
 /** Bytes the block takes. */
@@ -57,11 +51,11 @@ export const Phase = {
   InferRows: 3,
   /** Leave the wait loop to receive a new plan by message (see pool.ts). */
   Reload: 4,
-  /** TrainRows for a sparse batch, in three parts: first gather rows and draw masks, by chunks of rows; */
+  /** TrainRows for a sparse batch, in three parts: first gather rows and draw masks, split by rows; */
   TrainInput: 5,
-  /** then the first layer's forward pass by strips of its outputs, and the batch's CSC split by input units; */
+  /** then the first layer's forward pass split by its outputs, and the batch's CSC split by input units; */
   FirstLayer: 6,
-  /** then the rest of TrainRows, by chunks of rows. */
+  /** then the rest of TrainRows, split by rows. */
   TrainRest: 7,
 } as const;
 
@@ -72,40 +66,6 @@ export const Phase = {
 export function share(count: number, threads: number, thread: number, block = 4): [number, number] {
   const chunk = Math.ceil(count / threads / block) * block;
   return [Math.min(count, thread * chunk), Math.min(count, (thread + 1) * chunk)];
-}
-
-/** Columns per strip of the sparse kernels: threads share a sparse first layer's outputs by whole strips. */
-export const STRIP = 16;
-/** Rows per chunk of a batch that threads claim (see claim). */
-export const ROW_CHUNK = 16;
-
-/** Gives every thread its range of the phase's `items` work items to claim from (see claim). */
-export function resetClaims(i32: Int32Array<ArrayBufferLike>, base: number, items: number, threads: number): void {
-  for (let t = 0; t < threads; t++) {
-    const [front, back] = share(items, threads, t, 1);
-    i32[base + CLAIMS + t] = front | (back << 16);
-  }
-}
-
-/**
- * Claims a work item for thread `thread`: the front one of its own range, or else the back one of
- * another thread's (the next after it that has any left), so that a thread on a slower core takes
- * fewer items while every thread keeps to its own part of the data as long as it has work there.
- * Returns -1 when none is left.
- */
-export function claim(i32: Int32Array, base: number, thread: number, threads: number): number {
-  for (let i = 0; i < threads; i++) {
-    const at = base + CLAIMS + ((thread + i) % threads);
-    for (;;) {
-      const range = Atomics.load(i32, at);
-      const front = range & 0xffff;
-      const back = range >>> 16;
-      if (front >= back) break;
-      const next = i === 0 ? (front + 1) | (back << 16) : front | ((back - 1) << 16);
-      if (Atomics.compareExchange(i32, at, range, next) === range) return i === 0 ? front : back - 1;
-    }
-  }
-  return -1;
 }
 
 /** Records a failure in the control block, for the main thread to rethrow. */

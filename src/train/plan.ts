@@ -30,8 +30,6 @@ export interface DenseInputOp {
   dinput: number;
   /** From W transposed, with the dropout (mask, scale) and then the ReLU (gate: its output) below fused in, if not 0. */
   transposed: boolean;
-  /** Where W transposed lies in each thread's scratch, transposed once per phase (see runner.ts). */
-  transposedAt: number;
   mask: number;
   scale: number;
   gate: number;
@@ -113,7 +111,7 @@ export interface Plan {
   cscEntries: number;
   /**
    * Each thread's working space, scratchBytes apiece: the sparse kernels' packed strips (see
-   * assembly/sparse.ts), or the transposed weights of the `transposed` input gradients.
+   * assembly/sparse.ts), and the transposed weights of a `transposed` input gradient.
    */
   scratch: number;
   scratchBytes: number;
@@ -249,7 +247,7 @@ export function buildPlan(
         if (dinput) {
           const op: DenseInputOp = {
             kind: 'denseInput', weight: regions.params + node.weight * 4, inDim: node.inDim, outDim: node.outDim, dout: gradient, dinput,
-            transposed: node.outDim < TRANSPOSED_BELOW, transposedAt: 0, mask: 0, scale: 1, gate: 0,
+            transposed: node.outDim < TRANSPOSED_BELOW, mask: 0, scale: 1, gate: 0,
           };
           backward.push(op);
           if (op.transposed) fuseInto = op;
@@ -272,15 +270,10 @@ export function buildPlan(
   }
 
 
-  // A 64-byte line per row of W1 (forward) or of the batch (weight gradient), or every transposed W,
-  // one after another: they are all made at the start of a phase that uses none of those lines.
-  let transposedBytes = 0;
-  for (const op of backward) {
-    if (op.kind !== 'denseInput' || !op.transposed) continue;
-    op.transposedAt = transposedBytes;
-    transposedBytes = alignUp(transposedBytes + op.inDim * op.outDim * 4);
-  }
-  const scratchBytes = alignUp(Math.max(64 * Math.max(inputDim, training ? capacity : 0), transposedBytes));
+  // A 64-byte line per row of W1 (forward) or of the batch (weight gradient), or a transposed W.
+  let scratchBytes = 64 * Math.max(inputDim, training ? capacity : 0);
+  for (const op of backward) if (op.kind === 'denseInput' && op.transposed) scratchBytes = Math.max(scratchBytes, op.inDim * op.outDim * 4);
+  scratchBytes = alignUp(scratchBytes);
   const scratch = take(MAX_THREADS * scratchBytes);
 
   const plan: Plan = {

@@ -9,22 +9,24 @@
 //   the batch for one i, and the thread that computes it also owns W[i, :] and its optimizer state,
 //   so nothing needs reducing. Thread 0 also takes the small bias gradients.
 // - by output units (columns of W1, in 16-column strips) for a sparse first layer, the bulk of a
-//   step: forward pass and update alike. Each thread works through its own range of strips, and so
-//   keeps to its own columns of W1 and their optimizer state, which stay in its core's cache (split
-//   by rows instead, every thread read all of W1 each step, half of it just written by another
-//   core); a thread done with its range takes strips from the back of another's, so that a thread
-//   on a slower core takes fewer. A strip is computed whole by one thread: which one changes no bit.
+//   step: forward pass and update alike. Each thread then reads and writes only its own part of W1
+//   and of its optimizer state, which stays in its core's cache; split by rows, every thread read all
+//   of W1 each step, half of it just written by the other. The work is also split evenly, where the
+//   update's split by input units could only be balanced by an estimate of each pixel's nonzeros.
 
 import type { Arena } from '../wasm/arena.js';
 import type { Kernels } from '../wasm/kernels.js';
 import {
   CORRECTION1, CORRECTION2, DATA, DATA_F32, DATA_KIND, FROM, KEY0, KEY1, LEARNING_RATE, ORDER, Phase, ROWS, SPARSE,
-  ROW_CHUNK, SPLITS, STRIP, TARGET_DATA, THREADS, claim, share,
+  SPLITS, TARGET_DATA, THREADS, share,
 } from './control.js';
 import { drawMaskRow } from './masks.js';
 import { drawAugmentRow } from './augment.js';
 import { Random } from '../random.js';
 import { SPARSE_ENTRY_BYTES, type ForwardOp, type LayerUpdate, type Plan } from './plan.js';
+
+/** Columns per strip of the sparse kernels: a thread's share of a layer's outputs is whole strips. */
+const STRIP = 16;
 
 export class Runner {
   private readonly k: Kernels;
@@ -58,31 +60,17 @@ export class Runner {
       this.firstLayer(thread, threads, rows);
       return;
     }
-    if (phase === Phase.TrainInput || phase === Phase.TrainRest) {
-      if (phase === Phase.TrainRest) this.transposeWeights(thread);
-      for (let chunk = this.claim(thread, threads); chunk >= 0; chunk = this.claim(thread, threads)) {
-        const first = chunk * ROW_CHUNK;
-        const count = Math.min(ROW_CHUNK, rows - first);
-        if (phase === Phase.TrainInput) this.trainInput(first, count, thread);
-        else this.trainRest(first, count, rows, thread, 1);
-      }
-      return;
-    }
     const [from, to] = share(rows, threads, thread);
     if (from === to) return;
     if (phase === Phase.TrainRows) {
-      this.transposeWeights(thread);
       this.trainInput(from, to - from, thread);
       this.trainRest(from, to - from, rows, thread, 0);
+    } else if (phase === Phase.TrainInput) {
+      this.trainInput(from, to - from, thread);
+    } else if (phase === Phase.TrainRest) {
+      this.trainRest(from, to - from, rows, thread, 1);
     } else {
       this.inferRows(from, to - from, thread);
-    }
-  }
-
-  /** This thread's copy of each W that an input gradient reads transposed (see plan.ts). */
-  private transposeWeights(thread: number): void {
-    for (const op of this.plan.backward) {
-      if (op.kind === 'denseInput' && op.transposed) this.k.transpose(this.scratch(thread) + op.transposedAt, op.weight, op.inDim, op.outDim);
     }
   }
 
@@ -108,24 +96,13 @@ export class Runner {
     const { plan, k } = this;
     const op = plan.training[0];
     if (op.kind !== 'dense') return;
-    const [unit, end] = this.inputUnits(thread);
-    if (end > unit) k.transposeSparse(this.cscStart(thread), this.cscEntries(thread), plan.rowRange, plan.csrEntries, rows, unit, end);
-    for (let from = this.claimColumns(thread, threads); from >= 0; from = this.claimColumns(thread, threads)) {
-      const to = Math.min(from + STRIP, op.outDim);
+    const [from, to] = share(op.outDim, threads, thread, STRIP);
+    if (to > from) {
       k.denseForwardSparse(op.output + from * 4, plan.rowRange, plan.csrEntries, op.weight + from * 4, op.bias && op.bias + from * 4,
         op.mask && op.mask + from, op.scale, rows, op.inDim, to - from, op.outDim, op.relu, this.scratch(thread));
     }
-  }
-
-  /** The first column of a strip of the first layer's that this thread claims, or -1 if none is left. */
-  private claimColumns(thread: number, threads: number): number {
-    const strip = this.claim(thread, threads);
-    return strip < 0 ? -1 : strip * STRIP;
-  }
-
-  /** A work item of this phase's that this thread claims, or -1 if none is left. */
-  private claim(thread: number, threads: number): number {
-    return claim(this.i32 as Int32Array, this.plan.control >> 2, thread, threads);
+    const [unit, end] = this.inputUnits(thread);
+    if (end > unit) k.transposeSparse(this.cscStart(thread), this.cscEntries(thread), plan.rowRange, plan.csrEntries, rows, unit, end);
   }
 
   /** The forward pass from op `firstOp` on, the loss and the input gradients of this thread's rows. */
@@ -139,7 +116,8 @@ export class Runner {
       if (op.kind === 'denseInput') {
         const [dinput, dout] = [op.dinput + first * op.inDim * 4, op.dout + first * op.outDim * 4];
         if (op.transposed) {
-          const weightT = this.scratch(thread) + op.transposedAt;
+          const weightT = this.scratch(thread);
+          k.transpose(weightT, op.weight, op.inDim, op.outDim);
           const mask = op.mask ? op.mask + first * op.inDim : 0;
           const gate = op.gate ? op.gate + first * op.inDim * 4 : 0;
           k.denseInputGradientTransposed(dinput, dout, weightT, count, op.inDim, op.outDim, mask, op.scale, gate);
@@ -235,12 +213,12 @@ export class Runner {
     const { plan, k } = this;
     const c = plan.control >> 2;
     const sparse = this.i32[c + SPARSE] !== 0;
-    let sparseLayer: LayerUpdate | undefined;
+    const lr = this.f64[(plan.control >> 3) + LEARNING_RATE];
     for (const layer of plan.updates) {
       const first = layer.input < 0;
       const { inDim, outDim } = layer;
       if (first && sparse) {
-        sparseLayer = layer;
+        this.updateSparse(layer, thread, threads, rows, lr);
       } else {
         // The first layer's split comes from the main thread, balanced by the data's nonzeros per input.
         const [from, to] = first ? this.inputUnits(thread) : share(inDim, threads, thread);
@@ -256,37 +234,32 @@ export class Runner {
         this.optimize(layer.bias, outDim);
       }
     }
-    // Last, so that the strips balance out the work above, which is not shared evenly.
-    if (sparseLayer) this.updateSparse(sparseLayer, thread, threads, rows);
   }
 
   /**
-   * A sparse first layer's weight gradient and update, strip by strip of its columns as this thread
-   * claims them, over every input unit: from the CSC part of each thread's input units in turn (see
-   * firstLayer).
+   * A sparse first layer's weight gradient and update for this thread's columns, over every input
+   * unit: from the CSC part of each thread's input units in turn (see firstLayer).
    */
-  private updateSparse(layer: LayerUpdate, thread: number, threads: number, rows: number): void {
+  private updateSparse(layer: LayerUpdate, thread: number, threads: number, rows: number, lr: number): void {
     const { plan, k } = this;
     const optimizer = plan.optimizer!;
-    const lr = this.f64[(plan.control >> 3) + LEARNING_RATE];
     const { inDim, outDim } = layer;
-    for (let from = this.claimColumns(thread, threads); from >= 0; from = this.claimColumns(thread, threads)) {
-      const to = Math.min(from + STRIP, outDim);
-      for (let part = 0; part < threads; part++) {
-        const [unit, end] = this.inputUnits(part);
-        if (end === unit) continue;
-        const offset = (layer.weight + unit * outDim + from) * 4;
-        const [start, entries, dout] = [this.cscStart(part), this.cscEntries(part), layer.dout + from * 4];
-        if (optimizer.kind === 'adam') {
-          k.denseWeightGradientSparse(plan.grads + offset, start, entries, dout, rows, end - unit, to - from, outDim, this.scratch(thread));
-        } else {
-          const velocity = optimizer.kind === 'momentum' ? plan.state[0] + offset : 0;
-          k.denseWeightUpdateSparse(plan.params + offset, velocity, start, entries, dout, rows, end - unit, to - from, outDim,
-            lr, optimizer.momentum, optimizer.weightDecay, optimizer.nesterov, this.scratch(thread));
-        }
+    const [from, to] = share(outDim, threads, thread, STRIP);
+    if (to === from) return;
+    for (let part = 0; part < threads; part++) {
+      const [unit, end] = this.inputUnits(part);
+      if (end === unit) continue;
+      const offset = (layer.weight + unit * outDim + from) * 4;
+      const [start, entries, dout] = [this.cscStart(part), this.cscEntries(part), layer.dout + from * 4];
+      if (optimizer.kind === 'adam') {
+        k.denseWeightGradientSparse(plan.grads + offset, start, entries, dout, rows, end - unit, to - from, outDim, this.scratch(thread));
+      } else {
+        const velocity = optimizer.kind === 'momentum' ? plan.state[0] + offset : 0;
+        k.denseWeightUpdateSparse(plan.params + offset, velocity, start, entries, dout, rows, end - unit, to - from, outDim,
+          lr, optimizer.momentum, optimizer.weightDecay, optimizer.nesterov, this.scratch(thread));
       }
-      if (optimizer.kind === 'adam') for (let unit = 0; unit < inDim; unit++) this.optimize(layer.weight + unit * outDim + from, to - from);
     }
+    if (optimizer.kind === 'adam') for (let unit = 0; unit < inDim; unit++) this.optimize(layer.weight + unit * outDim + from, to - from);
   }
 
   /** Thread `thread`'s range of the first layer's input units, from the main thread: balanced by the data's nonzeros per input. */

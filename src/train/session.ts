@@ -10,7 +10,7 @@ import { alignUp } from '../wasm/arena.js';
 import type { Inputs } from './batches.js';
 import {
   CORRECTION1, CORRECTION2, DATA, DATA_F32, DATA_KIND, DATA_U8, FROM, KEY0, KEY1, LEARNING_RATE, ORDER, Phase,
-  ROWS, ROW_CHUNK, SPARSE, SPLITS, STRIP, TARGET_DATA, THREADS, resetClaims, share,
+  ROWS, SPARSE, SPLITS, TARGET_DATA, THREADS, share,
 } from './control.js';
 import type { OptimizerConfig } from './optimizers.js';
 import { buildPlan, type ModelRegions, type Plan } from './plan.js';
@@ -246,13 +246,6 @@ export class Session {
   }
 
   private run(phase: number): void {
-    const first = this.plan.training[0];
-    const c = this.plan.control >> 2;
-    if (first?.kind === 'dense' && (phase === Phase.FirstLayer || phase === Phase.Update)) {
-      resetClaims(this.arena.i32, c, Math.ceil(first.outDim / STRIP), this.threads);
-    } else if (phase === Phase.TrainInput || phase === Phase.TrainRest) {
-      resetClaims(this.arena.i32, c, Math.ceil(this.arena.i32[c + ROWS] / ROW_CHUNK), this.threads);
-    }
     try {
       if (!this.pool) {
         this.runner.run(phase, 0);
