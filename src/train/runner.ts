@@ -101,8 +101,8 @@ export class Runner {
       k.denseForwardSparse(op.output + from * 4, plan.rowRange, plan.csrEntries, op.weight + from * 4, op.bias && op.bias + from * 4,
         op.mask && op.mask + from, op.scale, rows, op.inDim, to - from, op.outDim, op.relu, this.scratch(thread));
     }
-    const [unit, end] = this.inputUnits(thread);
-    if (end > unit) k.transposeSparse(this.cscStart(thread), this.cscEntries(thread), plan.rowRange, plan.csrEntries, rows, unit, end);
+    const [unit, end, start, entries] = this.cscPart(thread);
+    if (end > unit) k.transposeSparse(start, entries, plan.rowRange, plan.csrEntries, rows, unit, end);
   }
 
   /** The forward pass from op `firstOp` on, the loss and the input gradients of this thread's rows. */
@@ -247,10 +247,10 @@ export class Runner {
     const [from, to] = share(outDim, threads, thread, STRIP);
     if (to === from) return;
     for (let part = 0; part < threads; part++) {
-      const [unit, end] = this.inputUnits(part);
+      const [unit, end, start, entries] = this.cscPart(part);
       if (end === unit) continue;
       const offset = (layer.weight + unit * outDim + from) * 4;
-      const [start, entries, dout] = [this.cscStart(part), this.cscEntries(part), layer.dout + from * 4];
+      const dout = layer.dout + from * 4;
       if (optimizer.kind === 'adam') {
         k.denseWeightGradientSparse(plan.grads + offset, start, entries, dout, rows, end - unit, to - from, outDim, this.scratch(thread));
       } else {
@@ -268,14 +268,15 @@ export class Runner {
     return [this.i32[at], this.i32[at + 1]];
   }
 
-  /** Where the CSC of thread `thread`'s input units starts: its column starts, and its entries. */
-  private cscStart(thread: number): number {
-    return this.plan.cscStart + (this.inputUnits(thread)[0] + thread) * 4;
-  }
-
-  private cscEntries(thread: number): number {
-    // Each input unit may hold up to `capacity` entries: thread by thread, units fill disjoint parts.
-    return this.plan.cscEntries + this.inputUnits(thread)[0] * this.plan.capacity * SPARSE_ENTRY_BYTES;
+  /**
+   * Thread `thread`'s part of the batch's CSC: its input units [unit, end), and where their column
+   * starts and their entries lie. Each input unit may hold up to `capacity` entries, so thread by
+   * thread the parts fill disjoint regions.
+   */
+  private cscPart(thread: number): [number, number, number, number] {
+    const { plan } = this;
+    const [unit, end] = this.inputUnits(thread);
+    return [unit, end, plan.cscStart + (unit + thread) * 4, plan.cscEntries + unit * plan.capacity * SPARSE_ENTRY_BYTES];
   }
 
   private scratch(thread: number): number {
