@@ -64,6 +64,27 @@ export function gatherSparseF32(
   }
 }
 
+/**
+ * As `gatherSparseU8`, from a data set already in CSR (`ranges` (rows, 2) i32 into `source`, as
+ * `gatherSparseU8` writes them for a whole data set): each gathered row's entries are copied as they
+ * are, so that a batch's entries lie in one run, in its order, which the sparse kernels then stream
+ * through strip after strip.
+ */
+export function gatherSparseRows(
+  rowRange: usize, entries: usize, ranges: usize, source: usize, order: usize, from: i32, count: i32, first: i32,
+): void {
+  let at = first;
+  for (let r = 0; r < count; r++) {
+    const range = ranges + (<usize>sampleAt(order, from + r) << 3);
+    const start = load<i32>(range);
+    const length = load<i32>(range, 4) - start;
+    memory.copy(entries + <usize>at * ENTRY, source + <usize>start * ENTRY, <usize>length * ENTRY);
+    store<i32>(rowRange + (<usize>r << 3), at);
+    at += length;
+    store<i32>(rowRange + (<usize>r << 3), at, 4);
+  }
+}
+
 // @ts-ignore: decorator
 @inline function sampleAt(order: usize, index: i32): u32 {
   return order ? load<u32>(order + (<usize>index << 2)) : <u32>index;

@@ -6,7 +6,7 @@ export {
   denseWeightGradient, denseWeightGradientReference, denseBiasGradient, denseBiasGradientReference,
 } from "./dense";
 export { denseForwardSparse, denseWeightGradientSparse, denseWeightUpdateSparse, transposeSparse } from "./sparse";
-export { gatherRowsU8, gatherRowsF32, gatherSparseU8, gatherSparseF32 } from "./gather";
+export { gatherRowsU8, gatherRowsF32, gatherSparseU8, gatherSparseF32, gatherSparseRows } from "./gather";
 export {
   reluForward, reluForwardReference, reluBackward, reluBackwardReference, dropoutApply, dropoutApplyReference,
 } from "./activations";

@@ -124,6 +124,37 @@ describe('sparse batches', () => {
     expect(pairs(csc.entries, 0, 4)).toEqual({ indices: [0, 1, 0, 1], values: [4 / 255, 1 / 255, 1, 2 / 255].map(Math.fround) });
   });
 
+  it('are copied out of a data set compressed whole, equal to gathering them from the images', async () => {
+    const { train } = await loadMnist();
+    const [rows, width, batch] = [300, 784, 64];
+    const m = await freshKernels();
+    const images = m.bytes(rows * width);
+    m.arena.u8.set(train.images.subarray(0, rows * width), images);
+    const table = m.floats(256);
+    m.arena.f32.set(Float32Array.from({ length: 256 }, (_, i) => i / 255), table >> 2);
+    const order = m.floats(rows);
+    const random = new Random(5);
+    const shuffled = Uint32Array.from({ length: rows }, (_, r) => r);
+    random.shuffle(shuffled);
+    m.arena.i32.set(shuffled, order >> 2);
+    // The whole set, in two calls as Session.compress makes them, the second numbered on from the first.
+    const set = { ranges: m.floats(2 * rows), entries: m.floats(2 * rows * width) };
+    m.k.gatherSparseU8(set.ranges, set.entries, images, 0, 0, 100, width, table, 0);
+    m.k.gatherSparseU8(set.ranges + 800, set.entries, images + 100 * width, 0, 0, rows - 100, width, table, m.arena.i32[(set.ranges >> 2) + 199]);
+
+    const direct = { range: m.floats(2 * batch), entries: m.floats(2 * batch * width, () => NaN) };
+    const copied = { range: m.floats(2 * batch), entries: m.floats(2 * batch * width, () => NaN) };
+    // Rows 40.. of the order, numbered from 7 as a thread's part would be.
+    m.k.gatherSparseU8(direct.range, direct.entries, images, order, 40, batch, width, table, 7);
+    m.k.gatherSparseRows(copied.range, copied.entries, set.ranges, set.entries, order, 40, batch, 7);
+    const ranges = (at: number) => [...m.arena.i32.subarray(at >> 2, (at >> 2) + 2 * batch)];
+    expect(ranges(copied.range)).toEqual(ranges(direct.range));
+    const end = ranges(direct.range)[2 * batch - 1];
+    expect(end).toBeGreaterThan(7 + batch * 50);
+    const entries = (at: number) => m.arena.u8.slice(at, at + end * 8);
+    expect(entries(copied.entries)).toEqual(entries(direct.entries));
+  });
+
   it('judges MNIST sparse and dense data dense', async () => {
     const { train } = await loadMnist();
     expect(isSparse(train.images, 784)).toBe(true);

@@ -31,6 +31,9 @@ export const MESSAGE_LENGTH = 14;
 export const LEARNING_RATE = 8;
 export const CORRECTION1 = 9;
 export const CORRECTION2 = 10;
+/** The data set's inputs in CSR, when it has them (see session.ts): its row ranges (or 0), its entries. */
+export const DATA_RANGES = 22;
+export const DATA_ENTRIES = 23;
 /** THREADS + 1 boundaries of the first layer's input units, one range per thread. */
 export const SPLITS = 24;
 export const MESSAGE = SPLITS + MAX_THREADS + 2;

@@ -188,7 +188,14 @@ export async function fitLoop(
   if (start && start.rows !== rows) {
     throw new ModelMismatchError(`fit: resume: the checkpoint was made on ${start.rows} training rows, this fit has ${rows}`);
   }
-  const data: DataSpec[] = [{ x, y, rows, ordered: true }];
+  let augment: AugmentConfig | undefined;
+  if (options.augment !== undefined) {
+    if (!(x instanceof Uint8Array)) throw new InvalidArgumentError(`fit: augment works on uint8 images; x is ${describe(x)}`);
+    augment = checkAugment(options.augment, topology.inputDim);
+  }
+  const sparse = options.sparseInput ?? isSparse(x, topology.inputDim);
+  // Augmented images are new every step: only the data set as it is can be compressed once.
+  const data: DataSpec[] = [{ x, y, rows, ordered: true, csr: sparse && !augment }];
   let validationSparse = false;
   if (validation !== undefined) {
     if (!Array.isArray(validation) || validation.length !== 2) {
@@ -204,11 +211,6 @@ export async function fitLoop(
     for (const callback of callbacks) await call(callback);
   };
 
-  let augment: AugmentConfig | undefined;
-  if (options.augment !== undefined) {
-    if (!(x instanceof Uint8Array)) throw new InvalidArgumentError(`fit: augment works on uint8 images; x is ${describe(x)}`);
-    augment = checkAugment(options.augment, topology.inputDim);
-  }
   const capacity = Math.max(Math.min(batchSize, rows), Math.min(DEFAULT_INFERENCE_BATCH, data[1]?.rows ?? 0));
   const session = new Session(model, capacity, data, optimizer.config, augment);
   // The model's own pool if it keeps one open; else one for this fit alone, unless asked for one thread.
@@ -219,7 +221,6 @@ export async function fitLoop(
     }
     const history: History = { epoch: [], history: { loss: [], accuracy: [], valLoss: [], valAccuracy: [], seconds: [] } };
     const batches = Math.ceil(rows / batchSize);
-    const sparse = options.sparseInput ?? isSparse(x, topology.inputDim);
     let lossSum = 0;
     let correct = 0;
     if (start) {

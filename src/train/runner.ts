@@ -17,8 +17,8 @@
 import type { Arena } from '../wasm/arena.js';
 import type { Kernels } from '../wasm/kernels.js';
 import {
-  CORRECTION1, CORRECTION2, DATA, DATA_F32, DATA_KIND, FROM, KEY0, KEY1, LEARNING_RATE, ORDER, Phase, ROWS, SPARSE,
-  SPLITS, TARGET_DATA, THREADS, share,
+  CORRECTION1, CORRECTION2, DATA, DATA_ENTRIES, DATA_F32, DATA_KIND, DATA_RANGES, FROM, KEY0, KEY1, LEARNING_RATE, ORDER,
+  Phase, ROWS, SPARSE, SPLITS, TARGET_DATA, THREADS, share,
 } from './control.js';
 import { drawMaskRow } from './masks.js';
 import { drawAugmentRow } from './augment.js';
@@ -174,7 +174,8 @@ export class Runner {
     if (i32[c + SPARSE]) {
       const range = plan.rowRange + first * 8;
       // Each row may hold up to `width` entries: thread by thread, rows fill disjoint parts of the arrays.
-      if (f32) k.gatherSparseF32(range, plan.csrEntries, data, order, from, count, width, first * width);
+      if (i32[c + DATA_RANGES] && !source) k.gatherSparseRows(range, plan.csrEntries, i32[c + DATA_RANGES], i32[c + DATA_ENTRIES], order, from, count, first * width);
+      else if (f32) k.gatherSparseF32(range, plan.csrEntries, data, order, from, count, width, first * width);
       else k.gatherSparseU8(range, plan.csrEntries, data, order, from, count, width, plan.table, first * width);
     } else if (f32) {
       k.gatherRowsF32(plan.x + first * width * 4, data, order, from, count, width);

@@ -40,6 +40,7 @@ export interface Kernels {
   gatherRowsF32(out: number, data: number, order: number, from: number, count: number, width: number): void;
   gatherSparseU8(rowRange: number, entries: number, data: number, order: number, from: number, count: number, width: number, table: number, first: number): void;
   gatherSparseF32(rowRange: number, entries: number, data: number, order: number, from: number, count: number, width: number, first: number): void;
+  gatherSparseRows(rowRange: number, entries: number, ranges: number, source: number, order: number, from: number, count: number, first: number): void;
   reluForward(out: number, inp: number, count: number): void;
   reluForwardReference(out: number, inp: number, count: number): void;
   reluBackward(dinp: number, dout: number, out: number, count: number): void;
