@@ -2,7 +2,8 @@
 // above `heapBase()` and passes their addresses; the kernels themselves never allocate.
 
 export {
-  denseForward, denseForwardReference, denseInputGradient, denseInputGradientReference, denseInputGradientTransposed, transpose,
+  denseForward, denseForwardReference, denseInputGradient, denseInputGradientReference, denseInputGradientTransposed,
+  denseInputGradientTransposedReference, transpose,
   denseWeightGradient, denseWeightGradientReference, denseBiasGradient, denseBiasGradientReference,
 } from "./dense";
 export { denseForwardSparse, denseWeightGradientSparse, denseWeightUpdateSparse, transposeSparse } from "./sparse";

@@ -63,14 +63,20 @@ describe('dense gradients', () => {
     m.k.denseInputGradientReference(slow.dinp, dout, weight, batch, inDim, outDim);
     m.k.transpose(transposed.weight, weight, inDim, outDim);
     m.k.denseInputGradientTransposed(transposed.dinp, dout, transposed.weight, batch, inDim, outDim, 0, 1, 0);
-    expect(m.read(transposed.dinp, batch * inDim)).toEqual(m.read(slow.dinp, batch * inDim));
+    // The transposed kernel adds each output's products in order, the other kernel in four lanes:
+    // equal to its own reference bit for bit, and to the other within rounding.
+    const sequential = m.floats(batch * inDim, () => NaN);
+    m.k.denseInputGradientTransposedReference(sequential, dout, weight, batch, inDim, outDim);
+    expect(m.read(transposed.dinp, batch * inDim)).toEqual(m.read(sequential, batch * inDim));
+    const lanes = m.read(slow.dinp, batch * inDim);
+    m.read(sequential, batch * inDim).forEach((value, i) => expect(Math.abs(value - lanes[i])).toBeLessThanOrEqual(1e-5 * outDim));
     // with the dropout and the ReLU below fused in, as the two element-wise passes would give
     const random = new Random(batch + inDim);
     const mask = m.bytes(batch * inDim, () => random.nextBelow(2));
     const gate = m.floats(batch * inDim, fill);
     m.k.denseInputGradientTransposed(transposed.dinp, dout, transposed.weight, batch, inDim, outDim, mask, 2, gate);
     const expected = m.floats(batch * inDim);
-    m.k.dropoutApplyReference(expected, slow.dinp, mask, batch * inDim, 2);
+    m.k.dropoutApplyReference(expected, sequential, mask, batch * inDim, 2);
     m.k.reluBackwardReference(expected, expected, gate, batch * inDim);
     expect(m.read(transposed.dinp, batch * inDim)).toEqual(m.read(expected, batch * inDim));
     m.k.denseWeightGradient(fast.dweight, dout, inp, batch, inDim, outDim, inDim);

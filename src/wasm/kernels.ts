@@ -27,6 +27,7 @@ export interface Kernels {
   denseInputGradient(dinp: number, dout: number, weight: number, batch: number, inDim: number, outDim: number): void;
   denseInputGradientReference(dinp: number, dout: number, weight: number, batch: number, inDim: number, outDim: number): void;
   denseInputGradientTransposed(dinp: number, dout: number, weightT: number, batch: number, inDim: number, outDim: number, mask: number, scale: number, gate: number): void;
+  denseInputGradientTransposedReference(dinp: number, dout: number, weight: number, batch: number, inDim: number, outDim: number): void;
   transpose(out: number, inp: number, rows: number, cols: number): void;
   denseWeightGradient(dweight: number, dout: number, inp: number, batch: number, inDim: number, outDim: number, inStride: number): void;
   denseWeightGradientReference(dweight: number, dout: number, inp: number, batch: number, inDim: number, outDim: number, inStride: number): void;
