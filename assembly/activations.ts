@@ -1,6 +1,9 @@
 // Element-wise kernels: ReLU and its gradient, and inverted dropout. A ReLU right after a dense layer
-// is fused into `denseForward` instead; `reluForward` serves one anywhere else. Each works on `count` contiguous f32 values; the SIMD body takes four at a time and
-// the scalar tail is the reference, so both give the same bits.
+// is fused into `denseForward` instead; `reluForward` serves one anywhere else. The ReLUs work on
+// `count` contiguous f32 values, dropout on rows (its mask has a padded row of bits each); the SIMD
+// body takes four at a time and the scalar tail is the reference, so both give the same bits.
+
+import { keepFactors, maskBit, maskRowBytes } from "./simd";
 
 /** out = max(0, inp). */
 export function reluForward(out: usize, inp: usize, count: i32): void {
@@ -49,29 +52,35 @@ function reluBackwardTail(dinp: usize, dout: usize, out: usize, from: i32, count
 }
 
 /**
- * Inverted dropout: out = inp * mask * scale, with mask (count bytes, each 0 or 1) drawn by the caller
- * and scale = 1 / (1 - rate). The same call with dout and dinp is the backward pass.
+ * Inverted dropout: out = inp * mask * scale over `rows` rows of `units`, with mask (rows, units) bits
+ * (see simd.ts) drawn by the caller and scale = 1 / (1 - rate). The same call with dout and dinp is the
+ * backward pass.
  */
-export function dropoutApply(out: usize, inp: usize, mask: usize, count: i32, scale: f32): void {
+export function dropoutApply(out: usize, inp: usize, mask: usize, rows: i32, units: i32, scale: f32): void {
   const s = f32x4.splat(scale);
-  let i = 0;
-  for (; i + 4 <= count; i += 4) {
-    const bytes = v128.load32_zero(mask + <usize>i);
-    const keep = f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(bytes)));
-    const o = <usize>i << 2;
-    v128.store(out + o, f32x4.mul(v128.load(inp + o), f32x4.mul(keep, s)));
+  const vectorEnd = units & ~3;
+  for (let r = 0; r < rows; r++) {
+    const m = mask + <usize>r * maskRowBytes(units);
+    const at = <usize>r * units << 2;
+    for (let c = 0; c < vectorEnd; c += 4) {
+      const o = at + (<usize>c << 2);
+      v128.store(out + o, f32x4.mul(v128.load(inp + o), keepFactors(m, c, s)));
+    }
+    dropoutApplyRow(out + at, inp + at, m, vectorEnd, units, scale);
   }
-  dropoutApplyTail(out, inp, mask, i, count, scale);
 }
 
 /** Scalar reference for `dropoutApply`. */
-export function dropoutApplyReference(out: usize, inp: usize, mask: usize, count: i32, scale: f32): void {
-  dropoutApplyTail(out, inp, mask, 0, count, scale);
+export function dropoutApplyReference(out: usize, inp: usize, mask: usize, rows: i32, units: i32, scale: f32): void {
+  for (let r = 0; r < rows; r++) {
+    const at = <usize>r * units << 2;
+    dropoutApplyRow(out + at, inp + at, mask + <usize>r * maskRowBytes(units), 0, units, scale);
+  }
 }
 
-function dropoutApplyTail(out: usize, inp: usize, mask: usize, from: i32, count: i32, scale: f32): void {
-  for (let i = from; i < count; i++) {
-    const o = <usize>i << 2;
-    store<f32>(out + o, load<f32>(inp + o) * (<f32>load<u8>(mask + <usize>i) * scale));
+function dropoutApplyRow(out: usize, inp: usize, mask: usize, from: i32, units: i32, scale: f32): void {
+  for (let c = from; c < units; c++) {
+    const o = <usize>c << 2;
+    store<f32>(out + o, load<f32>(inp + o) * (maskBit(mask, c) * scale));
   }
 }

@@ -12,11 +12,12 @@
 // input gradient's reference sums in four lanes, as the kernel does).
 // For a mostly-zero input (the first layer on MNIST) sparse.ts has faster variants of forward and dW.
 
-import { finish, finishScalar, horizontalSum, madd, maskLanes, storeLanes } from "./simd";
+import { finish, finishScalar, horizontalSum, keepFactors, madd, maskBit, maskRowBytes, storeLanes } from "./simd";
 
 /**
  * out (batch, outDim) = inp (batch, inDim) · weight (inDim, outDim) + bias (outDim), then max(0, ·) if
- * relu, then inverted dropout if mask (batch, outDim) bytes is given: · mask · scale, as `dropoutApply`.
+ * relu, then inverted dropout if mask (batch, outDim) bits is given (see simd.ts): · mask · scale, as
+ * `dropoutApply`.
  */
 export function denseForward(
   out: usize, inp: usize, weight: usize, bias: usize, mask: usize, scale: f32,
@@ -26,6 +27,7 @@ export function denseForward(
   const outRow = <usize>outDim << 2;
   const zero = f32x4.splat(0);
   const keepScale = f32x4.splat(scale);
+  const mRow = maskRowBytes(outDim);
   let j = 0;
   // Column strips of 8, outermost: the (inDim, 8) strip of W stays in cache while every row block
   // of the batch streams past it.
@@ -54,15 +56,14 @@ export function denseForward(
         w += outRow;
       }
       const o = out + <usize>i * outRow + col;
-      const m = mask ? mask + <usize>i * outDim + j : 0;
-      const mRow = <usize>outDim;
-      v128.store(o, finish(c00, relu, m, keepScale)); v128.store(o, finish(c01, relu, m ? m + 4 : 0, keepScale), 16);
-      v128.store(o + outRow, finish(c10, relu, m ? m + mRow : 0, keepScale));
-      v128.store(o + outRow, finish(c11, relu, m ? m + mRow + 4 : 0, keepScale), 16);
-      v128.store(o + 2 * outRow, finish(c20, relu, m ? m + 2 * mRow : 0, keepScale));
-      v128.store(o + 2 * outRow, finish(c21, relu, m ? m + 2 * mRow + 4 : 0, keepScale), 16);
-      v128.store(o + 3 * outRow, finish(c30, relu, m ? m + 3 * mRow : 0, keepScale));
-      v128.store(o + 3 * outRow, finish(c31, relu, m ? m + 3 * mRow + 4 : 0, keepScale), 16);
+      const m = mask ? mask + <usize>i * mRow : 0;
+      v128.store(o, finish(c00, relu, m, j, keepScale)); v128.store(o, finish(c01, relu, m, j + 4, keepScale), 16);
+      v128.store(o + outRow, finish(c10, relu, m ? m + mRow : 0, j, keepScale));
+      v128.store(o + outRow, finish(c11, relu, m ? m + mRow : 0, j + 4, keepScale), 16);
+      v128.store(o + 2 * outRow, finish(c20, relu, m ? m + 2 * mRow : 0, j, keepScale));
+      v128.store(o + 2 * outRow, finish(c21, relu, m ? m + 2 * mRow : 0, j + 4, keepScale), 16);
+      v128.store(o + 3 * outRow, finish(c30, relu, m ? m + 3 * mRow : 0, j, keepScale));
+      v128.store(o + 3 * outRow, finish(c31, relu, m ? m + 3 * mRow : 0, j + 4, keepScale), 16);
     }
     // tail rows, one at a time
     for (; i < batch; i++) {
@@ -77,9 +78,9 @@ export function denseForward(
         w += outRow;
       }
       const o = out + <usize>i * outRow + col;
-      const m = mask ? mask + <usize>i * outDim + j : 0;
-      v128.store(o, finish(c0, relu, m, keepScale));
-      v128.store(o, finish(c1, relu, m ? m + 4 : 0, keepScale), 16);
+      const m = mask ? mask + <usize>i * mRow : 0;
+      v128.store(o, finish(c0, relu, m, j, keepScale));
+      v128.store(o, finish(c1, relu, m, j + 4, keepScale), 16);
     }
   }
   // tail strips of 4 columns, the last one partial: 4-wide loads that may run up to 3 floats past a
@@ -104,12 +105,11 @@ export function denseForward(
         w += outRow;
       }
       const o = out + <usize>i * outRow + col;
-      const m = mask ? mask + <usize>i * outDim + j : 0;
-      const mRow = <usize>outDim;
-      storeLanes(o, finish(c0, relu, m, keepScale), valid);
-      storeLanes(o + outRow, finish(c1, relu, m ? m + mRow : 0, keepScale), valid);
-      storeLanes(o + 2 * outRow, finish(c2, relu, m ? m + 2 * mRow : 0, keepScale), valid);
-      storeLanes(o + 3 * outRow, finish(c3, relu, m ? m + 3 * mRow : 0, keepScale), valid);
+      const m = mask ? mask + <usize>i * mRow : 0;
+      storeLanes(o, finish(c0, relu, m, j, keepScale), valid);
+      storeLanes(o + outRow, finish(c1, relu, m ? m + mRow : 0, j, keepScale), valid);
+      storeLanes(o + 2 * outRow, finish(c2, relu, m ? m + 2 * mRow : 0, j, keepScale), valid);
+      storeLanes(o + 3 * outRow, finish(c3, relu, m ? m + 3 * mRow : 0, j, keepScale), valid);
     }
     for (; i < batch; i++) {
       let a = inp + <usize>i * inRow;
@@ -120,7 +120,7 @@ export function denseForward(
         a += 4;
         w += outRow;
       }
-      storeLanes(out + <usize>i * outRow + col, finish(c, relu, mask ? mask + <usize>i * outDim + j : 0, keepScale), valid);
+      storeLanes(out + <usize>i * outRow + col, finish(c, relu, mask ? mask + <usize>i * mRow : 0, j, keepScale), valid);
     }
   }
 }
@@ -136,8 +136,8 @@ export function denseForwardReference(
       for (let k = 0; k < inDim; k++) {
         acc += load<f32>(inp + ((<usize>i * inDim + k) << 2)) * load<f32>(weight + ((<usize>k * outDim + j) << 2));
       }
-      const m = mask ? mask + <usize>i * outDim + j : 0;
-      store<f32>(out + ((<usize>i * outDim + j) << 2), finishScalar(acc, relu, m, scale));
+      const m = mask ? mask + <usize>i * maskRowBytes(outDim) : 0;
+      store<f32>(out + ((<usize>i * outDim + j) << 2), finishScalar(acc, relu, m, j, scale));
     }
   }
 }
@@ -366,7 +366,7 @@ function denseInputGradientRows(dinp: usize, dout: usize, weight: usize, batch: 
  * `denseInputGradient`'s order, needed five per four outputs and ran 2.2x slower on 800 x 10.
  *
  * Then, fused, the backward passes of the layers just below, in this order: a dropout's if mask
- * (batch, inDim) bytes is given (as `dropoutApply` with scale), and a ReLU's if gate, the ReLU's
+ * (batch, inDim) bits is given (as `dropoutApply` with scale), and a ReLU's if gate, the ReLU's
  * output (batch, inDim), is given (as `reluBackward`).
  */
 export function denseInputGradientTransposed(
@@ -375,6 +375,7 @@ export function denseInputGradientTransposed(
   const inRow = <usize>inDim << 2;
   const zero = f32x4.splat(0);
   const keepScale = f32x4.splat(scale);
+  const mRow = maskRowBytes(inDim);
   const stripEnd = inDim & ~15;
   // main: blocks of 256 columns, outermost, so that weightT's (outDim, 256) panel stays in L1 across
   // the rows; in each, 16 columns at a time in four accumulators
@@ -383,7 +384,7 @@ export function denseInputGradientTransposed(
     for (let b = 0; b < batch; b++) {
       const d = dout + ((<usize>b * outDim) << 2);
       const o = dinp + <usize>b * inRow;
-      const m = mask ? mask + <usize>b * inDim : 0;
+      const m = mask ? mask + <usize>b * mRow : 0;
       const g = gate ? gate + <usize>b * inRow : 0;
       for (let k = block; k < end; k += 16) {
         let a0 = zero, a1 = zero, a2 = zero, a3 = zero;
@@ -394,10 +395,10 @@ export function denseInputGradientTransposed(
           a2 = madd(a2, x, v128.load(w, 32)); a3 = madd(a3, x, v128.load(w, 48));
         }
         const at = <usize>k << 2;
-        v128.store(o + at, belowLanes(a0, m ? m + k : 0, keepScale, g ? g + at : 0));
-        v128.store(o + at, belowLanes(a1, m ? m + k + 4 : 0, keepScale, g ? g + at + 16 : 0), 16);
-        v128.store(o + at, belowLanes(a2, m ? m + k + 8 : 0, keepScale, g ? g + at + 32 : 0), 32);
-        v128.store(o + at, belowLanes(a3, m ? m + k + 12 : 0, keepScale, g ? g + at + 48 : 0), 48);
+        v128.store(o + at, belowLanes(a0, m, k, keepScale, g ? g + at : 0));
+        v128.store(o + at, belowLanes(a1, m, k + 4, keepScale, g ? g + at + 16 : 0), 16);
+        v128.store(o + at, belowLanes(a2, m, k + 8, keepScale, g ? g + at + 32 : 0), 32);
+        v128.store(o + at, belowLanes(a3, m, k + 12, keepScale, g ? g + at + 48 : 0), 48);
       }
     }
   }
@@ -406,19 +407,19 @@ export function denseInputGradientTransposed(
   for (let b = 0; b < batch; b++) {
     const d = dout + ((<usize>b * outDim) << 2);
     const o = dinp + <usize>b * inRow;
-    const m = mask ? mask + <usize>b * inDim : 0;
+    const m = mask ? mask + <usize>b * mRow : 0;
     const g = gate ? gate + <usize>b * inRow : 0;
     for (let k = stripEnd; k < vectorEnd; k += 4) {
       let a = zero;
       let w = weightT + (<usize>k << 2);
       for (let j = 0; j < outDim; j++, w += inRow) a = madd(a, v128.load32_splat(d + (<usize>j << 2)), v128.load(w));
       const at = <usize>k << 2;
-      v128.store(o + at, belowLanes(a, m ? m + k : 0, keepScale, g ? g + at : 0));
+      v128.store(o + at, belowLanes(a, m, k, keepScale, g ? g + at : 0));
     }
     for (let k = vectorEnd; k < inDim; k++) {
       let r: f32 = 0;
       for (let j = 0; j < outDim; j++) r += load<f32>(d + (<usize>j << 2)) * load<f32>(weightT + ((<usize>j * inDim + k) << 2));
-      if (m) r = r * (<f32>load<u8>(m + k) * scale);
+      if (m) r = r * (maskBit(m, k) * scale);
       if (g) r = load<f32>(g + (<usize>k << 2)) > 0 ? r : 0;
       store<f32>(o + (<usize>k << 2), r);
     }
@@ -439,10 +440,13 @@ export function denseInputGradientTransposedReference(dinp: usize, dout: usize, 
 /** Columns per block of `denseInputGradientTransposed`. */
 const TRANSPOSED_BLOCK = 256;
 
-/** The fused epilogue of `denseInputGradientTransposed` on four values: `dropoutApply`'s product, then `reluBackward`'s mask. */
+/**
+ * The fused epilogue of `denseInputGradientTransposed` on four values: `dropoutApply`'s product (mask
+ * bits column .. column + 3 of row `mask`), then `reluBackward`'s gate.
+ */
 // @ts-ignore: decorator
-@inline function belowLanes(r: v128, mask: usize, keepScale: v128, gate: usize): v128 {
-  if (mask) r = f32x4.mul(r, f32x4.mul(maskLanes(mask), keepScale));
+@inline function belowLanes(r: v128, mask: usize, column: i32, keepScale: v128, gate: usize): v128 {
+  if (mask) r = f32x4.mul(r, keepFactors(mask, column, keepScale));
   if (gate) r = v128.and(r, f32x4.gt(v128.load(gate), f32x4.splat(0)));
   return r;
 }

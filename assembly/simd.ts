@@ -17,25 +17,47 @@
     + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
 }
 
-/** The epilogue of four outputs: ReLU, then dropout with the four mask bytes at `mask` (if not 0). */
+// Dropout masks hold one bit per unit, 1 to keep it: bit c % 8 of byte c / 8 of the row for unit c,
+// each row padded to whole 32-bit words. A bit rather than a byte per unit makes the masks that a
+// thread draws for its rows, and the other threads then read for their columns, an eighth as many
+// cache lines to move between cores.
+
+/** Bytes per row of a dropout mask of `units` units. */
 // @ts-ignore: decorator
-@inline export function finish(c: v128, relu: bool, mask: usize, keepScale: v128): v128 {
+@inline export function maskRowBytes(units: i32): usize {
+  return <usize>((units + 31) >>> 5) << 2;
+}
+
+/** The epilogue of four outputs: ReLU, then dropout with mask bits column .. column + 3 of `row` (if not 0). */
+// @ts-ignore: decorator
+@inline export function finish(c: v128, relu: bool, row: usize, column: i32, keepScale: v128): v128 {
   if (relu) c = f32x4.max(c, f32x4.splat(0));
-  if (mask) c = f32x4.mul(c, f32x4.mul(maskLanes(mask), keepScale));
+  if (row) c = f32x4.mul(c, keepFactors(row, column, keepScale));
   return c;
 }
 
-/** Four mask bytes (0 or 1) as four f32 lanes. */
+/**
+ * The dropout factors mask · scale of units column .. column + 3 (column a multiple of 4) of mask row
+ * `row`: `keepScale` where their bit is set, +0 where not, the same values as 1 · scale and 0 · scale.
+ */
 // @ts-ignore: decorator
-@inline export function maskLanes(mask: usize): v128 {
-  return f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(mask))));
+@inline export function keepFactors(row: usize, column: i32, keepScale: v128): v128 {
+  const bits = i32x4.splat(<i32>load<u8>(row + (<usize>column >>> 3)));
+  const lanes = column & 4 ? i32x4(16, 32, 64, 128) : i32x4(1, 2, 4, 8);
+  return v128.and(i32x4.ne(v128.and(bits, lanes), i32x4.splat(0)), keepScale);
+}
+
+/** Mask bit `column` of `row`, 0 or 1. */
+// @ts-ignore: decorator
+@inline export function maskBit(row: usize, column: i32): f32 {
+  return <f32>((<i32>load<u8>(row + (<usize>column >>> 3)) >>> (column & 7)) & 1);
 }
 
 /** The scalar epilogue, in the same order: ReLU, then dropout. */
 // @ts-ignore: decorator
-@inline export function finishScalar(c: f32, relu: bool, mask: usize, scale: f32): f32 {
+@inline export function finishScalar(c: f32, relu: bool, row: usize, column: i32, scale: f32): f32 {
   if (relu) c = max<f32>(c, 0);
-  if (mask) c = c * (<f32>load<u8>(mask) * scale);
+  if (row) c = c * (maskBit(row, column) * scale);
   return c;
 }
 

@@ -20,7 +20,7 @@ describe('denseForward', () => {
     const fast = m.floats(batch * outDim);
     const slow = m.floats(batch * outDim);
     const random = new Random(batch + outDim);
-    const mask = m.bytes(batch * outDim, () => (random.nextFloat() < 0.5 ? 1 : 0));
+    const mask = m.mask(batch, outDim, Array.from({ length: batch * outDim }, () => (random.nextFloat() < 0.5 ? 1 : 0)));
     for (const [b, relu, keep] of [[bias, false, 0], [bias, true, 0], [0, false, 0], [0, true, 0], [bias, true, mask], [0, false, mask]] as const) {
       m.k.denseForward(fast, inp, weight, b, keep, 2, batch, inDim, outDim, relu);
       m.k.denseForwardReference(slow, inp, weight, b, keep, 2, batch, inDim, outDim, relu);
@@ -42,8 +42,7 @@ describe('denseForward', () => {
     m.k.denseForward(out, inp, weight, bias, 0, 1, 2, 3, 2, true);
     expect([...m.read(out, 4)]).toEqual([4.5, 0, 10.5, 0]);
     // then dropout: keep, drop, drop, keep, at scale 2
-    const mask = m.bytes(4);
-    m.arena.u8.set([1, 0, 0, 1], mask);
+    const mask = m.mask(2, 2, [1, 0, 0, 1]);
     m.k.denseForward(out, inp, weight, bias, mask, 2, 2, 3, 2, false);
     expect([...m.read(out, 4)]).toEqual([9, -0, 0, -8]);
   });
@@ -72,11 +71,11 @@ describe('dense gradients', () => {
     m.read(sequential, batch * inDim).forEach((value, i) => expect(Math.abs(value - lanes[i])).toBeLessThanOrEqual(1e-5 * outDim));
     // with the dropout and the ReLU below fused in, as the two element-wise passes would give
     const random = new Random(batch + inDim);
-    const mask = m.bytes(batch * inDim, () => random.nextBelow(2));
+    const mask = m.mask(batch, inDim, Array.from({ length: batch * inDim }, () => random.nextBelow(2)));
     const gate = m.floats(batch * inDim, fill);
     m.k.denseInputGradientTransposed(transposed.dinp, dout, transposed.weight, batch, inDim, outDim, mask, 2, gate);
     const expected = m.floats(batch * inDim);
-    m.k.dropoutApplyReference(expected, sequential, mask, batch * inDim, 2);
+    m.k.dropoutApplyReference(expected, sequential, mask, batch, inDim, 2);
     m.k.reluBackwardReference(expected, expected, gate, batch * inDim);
     expect(m.read(transposed.dinp, batch * inDim)).toEqual(m.read(expected, batch * inDim));
     m.k.denseWeightGradient(fast.dweight, dout, inp, batch, inDim, outDim, inDim);
@@ -141,7 +140,7 @@ describe('element-wise kernels', () => {
     const random = new Random(count);
     const inp = m.floats(count, fill);
     const dout = m.floats(count, fill);
-    const mask = m.bytes(count, () => random.nextBelow(2));
+    const keep = Array.from({ length: count }, () => random.nextBelow(2));
     const fast = m.floats(count);
     const slow = m.floats(count);
     m.k.reluForward(fast, inp, count);
@@ -151,11 +150,15 @@ describe('element-wise kernels', () => {
     m.k.reluBackward(fast, dout, inp, count);
     m.k.reluBackwardReference(slow, dout, inp, count);
     expect(m.read(fast, count)).toEqual(m.read(slow, count));
-    m.k.dropoutApply(fast, inp, mask, count, 2);
-    m.k.dropoutApplyReference(slow, inp, mask, count, 2);
-    expect(m.read(fast, count)).toEqual(m.read(slow, count));
-    const x = m.read(inp, count);
-    expect([...m.read(fast, count)]).toEqual([...x].map((v, i) => Math.fround(v * (m.arena.u8[mask + i] * 2))));
+    // as one row of count units, and as rows of 1, 3 or 5 units (each row of the mask padded)
+    for (const units of [count, 1, 3, 5].filter((u) => count % u === 0)) {
+      const mask = m.mask(count / units, units, keep);
+      m.k.dropoutApply(fast, inp, mask, count / units, units, 2);
+      m.k.dropoutApplyReference(slow, inp, mask, count / units, units, 2);
+      expect(m.read(fast, count)).toEqual(m.read(slow, count));
+      const x = m.read(inp, count);
+      expect([...m.read(fast, count)]).toEqual([...x].map((v, i) => Math.fround(v * (keep[i] * 2))));
+    }
   });
 });
 

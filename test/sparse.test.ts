@@ -34,7 +34,7 @@ describe('sparse first-layer kernels', () => {
     const weight = m.floats(inDim * outDim, fill);
     const bias = m.floats(outDim, fill);
     const dout = m.floats(batch * outDim, fill);
-    const mask = m.bytes(batch * outDim, () => (random.nextFloat() < 0.5 ? 1 : 0));
+    const mask = m.mask(batch, outDim, Array.from({ length: batch * outDim }, () => (random.nextFloat() < 0.5 ? 1 : 0)));
     const panel = m.floats(16 * Math.max(batch, inDim), () => NaN);
 
     const fast = m.floats(batch * outDim);
@@ -56,7 +56,7 @@ describe('sparse first-layer kernels', () => {
     const partGradient = m.floats(inDim * outDim, () => NaN);
     for (const [from, to] of [[0, split], [split, outDim]]) {
       if (from === to) continue;
-      m.k.denseForwardSparse(parts + 4 * from, csr.range, csr.entries, weight + 4 * from, bias + 4 * from, mask + from, 2, batch, inDim, to - from, outDim, true, panel);
+      m.k.denseForwardSparse(parts + 4 * from, csr.range, csr.entries, weight + 4 * from, bias + 4 * from, mask + from / 8, 2, batch, inDim, to - from, outDim, true, panel);
       m.k.denseWeightGradientSparse(partGradient + 4 * from, csc.start, csc.entries, dout + 4 * from, batch, inDim, to - from, outDim, panel);
     }
     m.k.denseForwardReference(slow, inp, weight, bias, mask, 2, batch, inDim, outDim, true);

@@ -10,6 +10,8 @@ export interface Memory {
   /** Reserves `count` floats filled with values from `fill` (0 if absent); returns the address. */
   floats(count: number, fill?: () => number): number;
   bytes(count: number, fill?: () => number): number;
+  /** Reserves a dropout mask of rows × units bits (see assembly/simd.ts), unit u of row r kept if keep[r · units + u] is 1. */
+  mask(rows: number, units: number, keep: ArrayLike<number>): number;
   read(address: number, count: number): Float32Array;
 }
 
@@ -27,6 +29,15 @@ export async function freshKernels(): Promise<Memory> {
     bytes(count, fill) {
       const address = arena.reserve(count + 16);
       if (fill) for (let i = 0; i < count; i++) arena.u8[address + i] = fill();
+      return address;
+    },
+    mask(rows, units, keep) {
+      const rowBytes = Math.ceil(units / 32) * 4;
+      const address = arena.reserve(rows * rowBytes + 16);
+      arena.u8.fill(0, address, address + rows * rowBytes);
+      for (let r = 0; r < rows; r++) {
+        for (let u = 0; u < units; u++) if (keep[r * units + u]) arena.u8[address + r * rowBytes + (u >> 3)] |= 1 << (u & 7);
+      }
       return address;
     },
     read(address, count) {

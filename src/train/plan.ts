@@ -11,6 +11,7 @@ import { alignUp } from '../wasm/arena.js';
 import { MAX_THREADS } from './control.js';
 import type { OptimizerConfig } from './optimizers.js';
 import { augmentScratchBytes, paramStride, type AugmentConfig } from './augment.js';
+import { maskRowBytes } from './masks.js';
 
 export type ForwardOp =
   | {
@@ -52,7 +53,7 @@ export interface LayerUpdate {
   dout: number;
 }
 
-/** A dropout's masks: one byte per unit, drawn per row (see masks.ts). */
+/** A dropout's masks: one bit per unit, drawn per row (see masks.ts). */
 export interface MaskSpec {
   mask: number;
   dim: number;
@@ -203,7 +204,7 @@ export function buildPlan(
       inference.push({ kind: 'relu', input: inferCursor, output, dim: node.dim });
       trainCursor = inferCursor = output;
     } else if (node.kind === 'dropout' && training) {
-      const mask = take(capacity * node.dim + 16);
+      const mask = take(capacity * maskRowBytes(node.dim));
       maskOf[i] = mask;
       masks.push({ mask, dim: node.dim, threshold: Math.round(node.rate * 65536) });
       const scale = dropoutScale(node.rate);

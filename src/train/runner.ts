@@ -20,7 +20,7 @@ import {
   CORRECTION1, CORRECTION2, DATA, DATA_ENTRIES, DATA_F32, DATA_KIND, DATA_RANGES, FROM, KEY0, KEY1, LEARNING_RATE, ORDER,
   Phase, ROWS, SPARSE, SPLITS, TARGET_DATA, THREADS, share,
 } from './control.js';
-import { drawMaskRow } from './masks.js';
+import { drawMaskRow, maskRowBytes } from './masks.js';
 import { drawAugmentRow } from './augment.js';
 import { Random } from '../random.js';
 import { SPARSE_ENTRY_BYTES, type ForwardOp, type LayerUpdate, type Plan } from './plan.js';
@@ -35,7 +35,6 @@ export class Runner {
   private readonly arena: Arena;
   private i32: Int32Array<ArrayBufferLike> = new Int32Array(0);
   private f64: Float64Array<ArrayBufferLike> = new Float64Array(0);
-  private u8: Uint8Array<ArrayBufferLike> = new Uint8Array(0);
   private f32: Float32Array<ArrayBufferLike> = new Float32Array(0);
   /** Reseeded for every row it augments. */
   private readonly random = new Random(0);
@@ -48,7 +47,7 @@ export class Runner {
 
   /** Runs thread `thread`'s share of `phase`, with the arguments in the control block. */
   run(phase: number, thread: number): void {
-    ({ i32: this.i32, f64: this.f64, u8: this.u8, f32: this.f32 } = this.arena);
+    ({ i32: this.i32, f64: this.f64, f32: this.f32 } = this.arena);
     const c = this.plan.control >> 2;
     const threads = this.i32[c + THREADS];
     const rows = this.i32[c + ROWS];
@@ -84,7 +83,8 @@ export class Runner {
     else this.gather(first, count);
     for (let layer = 0; layer < plan.masks.length; layer++) {
       const spec = plan.masks[layer];
-      for (let r = first; r < first + count; r++) drawMaskRow(this.u8, spec.mask + r * spec.dim, spec.dim, spec.threshold, key0, key1, r, layer);
+      const words = maskRowBytes(spec.dim) >> 2;
+      for (let r = first; r < first + count; r++) drawMaskRow(this.i32, (spec.mask >> 2) + r * words, spec.dim, spec.threshold, key0, key1, r, layer);
     }
   }
 
@@ -99,7 +99,7 @@ export class Runner {
     const [from, to] = share(op.outDim, threads, thread, STRIP);
     if (to > from) {
       k.denseForwardSparse(op.output + from * 4, plan.rowRange, plan.csrEntries, op.weight + from * 4, op.bias && op.bias + from * 4,
-        op.mask && op.mask + from, op.scale, rows, op.inDim, to - from, op.outDim, op.relu, this.scratch(thread));
+        op.mask && op.mask + from / 8, op.scale, rows, op.inDim, to - from, op.outDim, op.relu, this.scratch(thread));
     }
     const [unit, end, start, entries] = this.cscPart(thread);
     if (end > unit) k.transposeSparse(start, entries, plan.rowRange, plan.csrEntries, rows, unit, end);
@@ -118,7 +118,7 @@ export class Runner {
         if (op.transposed) {
           const weightT = this.scratch(thread);
           k.transpose(weightT, op.weight, op.inDim, op.outDim);
-          const mask = op.mask ? op.mask + first * op.inDim : 0;
+          const mask = op.mask ? op.mask + first * maskRowBytes(op.inDim) : 0;
           const gate = op.gate ? op.gate + first * op.inDim * 4 : 0;
           k.denseInputGradientTransposed(dinput, dout, weightT, count, op.inDim, op.outDim, mask, op.scale, gate);
         } else {
@@ -129,7 +129,7 @@ export class Runner {
         k.reluBackward(op.dout + at, op.dout + at, op.output + at, count * op.dim);
       } else {
         const at = first * op.dim * 4;
-        k.dropoutApply(op.dout + at, op.dout + at, op.mask + first * op.dim, count * op.dim, op.scale);
+        k.dropoutApply(op.dout + at, op.dout + at, op.mask + first * maskRowBytes(op.dim), count, op.dim, op.scale);
       }
     }
   }
@@ -193,7 +193,7 @@ export class Runner {
       const op = ops[index];
       if (op.kind === 'dense') {
         const out = op.output + first * op.outDim * 4;
-        const mask = op.mask ? op.mask + first * op.outDim : 0;
+        const mask = op.mask ? op.mask + first * maskRowBytes(op.outDim) : 0;
         if (op.sparseInput && sparse) {
           const { rowRange, csrEntries } = this.plan;
           k.denseForwardSparse(out, rowRange + first * 8, csrEntries, op.weight, op.bias, mask, op.scale, count, op.inDim, op.outDim,
@@ -205,7 +205,7 @@ export class Runner {
       }
       const at = first * op.dim * 4;
       if (op.kind === 'relu') k.reluForward(op.output + at, op.input + at, count * op.dim);
-      else if (op.kind === 'dropout') k.dropoutApply(op.output + at, op.input + at, op.mask + first * op.dim, count * op.dim, op.scale);
+      else if (op.kind === 'dropout') k.dropoutApply(op.output + at, op.input + at, op.mask + first * maskRowBytes(op.dim), count, op.dim, op.scale);
       else k.softmax(op.output + at, op.input + at, count, op.dim);
     }
   }

@@ -46,8 +46,8 @@ export interface Kernels {
   reluForwardReference(out: number, inp: number, count: number): void;
   reluBackward(dinp: number, dout: number, out: number, count: number): void;
   reluBackwardReference(dinp: number, dout: number, out: number, count: number): void;
-  dropoutApply(out: number, inp: number, mask: number, count: number, scale: number): void;
-  dropoutApplyReference(out: number, inp: number, mask: number, count: number, scale: number): void;
+  dropoutApply(out: number, inp: number, mask: number, rows: number, units: number, scale: number): void;
+  dropoutApplyReference(out: number, inp: number, mask: number, rows: number, units: number, scale: number): void;
   softmaxCrossEntropy(dlogits: number, rowStats: number, logits: number, targets: number, batch: number, classes: number, gradScale: number): void;
   softmax(probabilities: number, logits: number, batch: number, classes: number): void;
   augmentRows(out: number, data: number, order: number, from: number, count: number, width: number, height: number,
