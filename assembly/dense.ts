@@ -261,6 +261,19 @@ export function denseWeightGradientReference(
 export function denseBiasGradient(dbias: usize, dout: usize, batch: i32, outDim: i32): void {
   const outRow = <usize>outDim << 2;
   let j = 0;
+  // main: 16 columns, four independent chains of additions (one chain waits on each add's latency)
+  for (; j + 16 <= outDim; j += 16) {
+    let d = dout + (<usize>j << 2);
+    let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
+    for (let b = 0; b < batch; b++) {
+      a0 = f32x4.add(a0, v128.load(d)); a1 = f32x4.add(a1, v128.load(d, 16));
+      a2 = f32x4.add(a2, v128.load(d, 32)); a3 = f32x4.add(a3, v128.load(d, 48));
+      d += outRow;
+    }
+    const o = dbias + (<usize>j << 2);
+    v128.store(o, a0); v128.store(o, a1, 16); v128.store(o, a2, 32); v128.store(o, a3, 48);
+  }
+  // tail: 4 columns, then one
   for (; j + 4 <= outDim; j += 4) {
     let d = dout + (<usize>j << 2);
     let acc = f32x4.splat(0);
