@@ -257,9 +257,12 @@ export function denseWeightGradientReference(
   }
 }
 
-/** dbias (outDim) = sum over the batch of dout (batch, outDim). */
-export function denseBiasGradient(dbias: usize, dout: usize, batch: i32, outDim: i32): void {
-  const outRow = <usize>outDim << 2;
+/**
+ * dbias (outDim) = sum over the batch of dout (batch, outDim), whose rows lie outStride floats apart:
+ * columns [j, j + outDim) of a wider layer alone take dbias + 4j and dout + 4j.
+ */
+export function denseBiasGradient(dbias: usize, dout: usize, batch: i32, outDim: i32, outStride: i32): void {
+  const outRow = <usize>outStride << 2;
   let j = 0;
   // main: 16 columns, four independent chains of additions (one chain waits on each add's latency)
   for (; j + 16 <= outDim; j += 16) {
@@ -283,18 +286,18 @@ export function denseBiasGradient(dbias: usize, dout: usize, batch: i32, outDim:
     }
     v128.store(dbias + (<usize>j << 2), acc);
   }
-  denseBiasGradientColumns(dbias, dout, batch, outDim, j);
+  denseBiasGradientColumns(dbias, dout, batch, outDim, outStride, j);
 }
 
 /** Scalar reference for `denseBiasGradient`. */
 export function denseBiasGradientReference(dbias: usize, dout: usize, batch: i32, outDim: i32): void {
-  denseBiasGradientColumns(dbias, dout, batch, outDim, 0);
+  denseBiasGradientColumns(dbias, dout, batch, outDim, outDim, 0);
 }
 
-function denseBiasGradientColumns(dbias: usize, dout: usize, batch: i32, outDim: i32, fromColumn: i32): void {
+function denseBiasGradientColumns(dbias: usize, dout: usize, batch: i32, outDim: i32, outStride: i32, fromColumn: i32): void {
   for (let j = fromColumn; j < outDim; j++) {
     let acc: f32 = 0;
-    for (let b = 0; b < batch; b++) acc += load<f32>(dout + ((<usize>b * outDim + j) << 2));
+    for (let b = 0; b < batch; b++) acc += load<f32>(dout + ((<usize>b * outStride + j) << 2));
     store<f32>(dbias + (<usize>j << 2), acc);
   }
 }
@@ -381,14 +384,18 @@ function denseInputGradientRows(dinp: usize, dout: usize, weight: usize, batch: 
  * Then, fused, the backward passes of the layers just below, in this order: a dropout's if mask
  * (batch, inDim) bits is given (as `dropoutApply` with scale), and a ReLU's if gate, the ReLU's
  * output (batch, inDim), is given (as `reluBackward`).
+ *
+ * Rows of dinp, weightT and gate lie inStride floats apart (and of mask, maskRowBytes(inStride)
+ * bytes), so that a thread can compute columns [k, k + inDim) of a wider layer alone, given
+ * dinp + 4k, weightT + 4k, gate + 4k and mask + k / 8 (k a multiple of 8).
  */
 export function denseInputGradientTransposed(
-  dinp: usize, dout: usize, weightT: usize, batch: i32, inDim: i32, outDim: i32, mask: usize, scale: f32, gate: usize,
+  dinp: usize, dout: usize, weightT: usize, batch: i32, inDim: i32, outDim: i32, inStride: i32, mask: usize, scale: f32, gate: usize,
 ): void {
-  const inRow = <usize>inDim << 2;
+  const inRow = <usize>inStride << 2;
   const zero = f32x4.splat(0);
   const keepScale = f32x4.splat(scale);
-  const mRow = maskRowBytes(inDim);
+  const mRow = maskRowBytes(inStride);
   const stripEnd = inDim & ~15;
   // main: blocks of 256 columns, outermost, so that weightT's (outDim, 256) panel stays in L1 across
   // the rows; in each, 16 columns at a time in four accumulators
@@ -431,7 +438,7 @@ export function denseInputGradientTransposed(
     }
     for (let k = vectorEnd; k < inDim; k++) {
       let r: f32 = 0;
-      for (let j = 0; j < outDim; j++) r += load<f32>(d + (<usize>j << 2)) * load<f32>(weightT + ((<usize>j * inDim + k) << 2));
+      for (let j = 0; j < outDim; j++) r += load<f32>(d + (<usize>j << 2)) * load<f32>(weightT + ((<usize>j * inStride + k) << 2));
       if (m) r = r * (maskBit(m, k) * scale);
       if (g) r = load<f32>(g + (<usize>k << 2)) > 0 ? r : 0;
       store<f32>(o + (<usize>k << 2), r);
@@ -464,11 +471,14 @@ const TRANSPOSED_BLOCK = 256;
   return r;
 }
 
-/** out (cols, rows) = inp (rows, cols)ᵀ. */
-export function transpose(out: usize, inp: usize, rows: i32, cols: i32): void {
+/**
+ * out (cols, rows) = inp (rows, cols)ᵀ, out's rows outStride floats apart: rows [r, r + rows) of a
+ * taller inp alone go to out + 4r.
+ */
+export function transpose(out: usize, inp: usize, rows: i32, cols: i32, outStride: i32): void {
   for (let r = 0; r < rows; r++) {
     const row = inp + ((<usize>r * cols) << 2);
-    for (let c = 0; c < cols; c++) store<f32>(out + ((<usize>c * rows + r) << 2), load<f32>(row + (<usize>c << 2)));
+    for (let c = 0; c < cols; c++) store<f32>(out + ((<usize>c * outStride + r) << 2), load<f32>(row + (<usize>c << 2)));
   }
 }
 

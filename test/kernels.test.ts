@@ -60,8 +60,8 @@ describe('dense gradients', () => {
     const transposed = { weight: m.floats(inDim * outDim, () => NaN), dinp: m.floats(batch * inDim, () => NaN) };
     m.k.denseInputGradient(fast.dinp, dout, weight, batch, inDim, outDim);
     m.k.denseInputGradientReference(slow.dinp, dout, weight, batch, inDim, outDim);
-    m.k.transpose(transposed.weight, weight, inDim, outDim);
-    m.k.denseInputGradientTransposed(transposed.dinp, dout, transposed.weight, batch, inDim, outDim, 0, 1, 0);
+    m.k.transpose(transposed.weight, weight, inDim, outDim, inDim);
+    m.k.denseInputGradientTransposed(transposed.dinp, dout, transposed.weight, batch, inDim, outDim, inDim, 0, 1, 0);
     // The transposed kernel adds each output's products in order, the other kernel in four lanes:
     // equal to its own reference bit for bit, and to the other within rounding.
     const sequential = m.floats(batch * inDim, () => NaN);
@@ -73,14 +73,14 @@ describe('dense gradients', () => {
     const random = new Random(batch + inDim);
     const mask = m.mask(batch, inDim, Array.from({ length: batch * inDim }, () => random.nextBelow(2)));
     const gate = m.floats(batch * inDim, fill);
-    m.k.denseInputGradientTransposed(transposed.dinp, dout, transposed.weight, batch, inDim, outDim, mask, 2, gate);
+    m.k.denseInputGradientTransposed(transposed.dinp, dout, transposed.weight, batch, inDim, outDim, inDim, mask, 2, gate);
     const expected = m.floats(batch * inDim);
     m.k.dropoutApplyReference(expected, sequential, mask, batch, inDim, 2);
     m.k.reluBackwardReference(expected, expected, gate, batch * inDim);
     expect(m.read(transposed.dinp, batch * inDim)).toEqual(m.read(expected, batch * inDim));
     m.k.denseWeightGradient(fast.dweight, dout, inp, batch, inDim, outDim, inDim);
     m.k.denseWeightGradientReference(slow.dweight, dout, inp, batch, inDim, outDim, inDim);
-    m.k.denseBiasGradient(fast.dbias, dout, batch, outDim);
+    m.k.denseBiasGradient(fast.dbias, dout, batch, outDim, outDim);
     m.k.denseBiasGradientReference(slow.dbias, dout, batch, outDim);
     expect(m.read(fast.dinp, batch * inDim)).toEqual(m.read(slow.dinp, batch * inDim));
     expect(m.read(fast.dweight, inDim * outDim)).toEqual(m.read(slow.dweight, inDim * outDim));
@@ -108,6 +108,31 @@ describe('dense gradients', () => {
     expect(m.read(parts.dweight, inDim * outDim)).toEqual(m.read(whole.dweight, inDim * outDim));
   });
 
+  it('give the same bits for any split of the units, for the transposed input gradient and the bias gradient', async () => {
+    // As a sparse step runs them (see runner.ts): each thread its columns of dinp, from its rows of W.
+    const m = await freshKernels();
+    const [batch, inDim, outDim] = [37, 80, 10];
+    const fill = uniform(12);
+    const random = new Random(3);
+    const weight = m.floats(inDim * outDim, fill);
+    const dout = m.floats(batch * outDim, fill);
+    const gate = m.floats(batch * inDim, fill);
+    const mask = m.mask(batch, inDim, Array.from({ length: batch * inDim }, () => random.nextBelow(2)));
+    const whole = { weightT: m.floats(inDim * outDim), dinp: m.floats(batch * inDim), dbias: m.floats(inDim) };
+    const parts = { weightT: m.floats(inDim * outDim, () => NaN), dinp: m.floats(batch * inDim, () => NaN), dbias: m.floats(inDim, () => NaN) };
+    m.k.transpose(whole.weightT, weight, inDim, outDim, inDim);
+    m.k.denseInputGradientTransposed(whole.dinp, dout, whole.weightT, batch, inDim, outDim, inDim, mask, 2, gate);
+    m.k.denseBiasGradient(whole.dbias, gate, batch, inDim, inDim);
+    for (const [from, to] of [[0, 16], [16, 24], [24, 72], [72, 80]]) {
+      m.k.transpose(parts.weightT + 4 * from, weight + 4 * from * outDim, to - from, outDim, inDim);
+      m.k.denseInputGradientTransposed(parts.dinp + 4 * from, dout, parts.weightT + 4 * from, batch, to - from, outDim, inDim, mask + from / 8, 2, gate + 4 * from);
+      m.k.denseBiasGradient(parts.dbias + 4 * from, gate + 4 * from, batch, to - from, inDim);
+    }
+    expect(m.read(parts.weightT, inDim * outDim)).toEqual(m.read(whole.weightT, inDim * outDim));
+    expect(m.read(parts.dinp, batch * inDim)).toEqual(m.read(whole.dinp, batch * inDim));
+    expect(m.read(parts.dbias, inDim)).toEqual(m.read(whole.dbias, inDim));
+  });
+
   it('computes dW = inpᵀ·dout, db = colsum(dout) and dinp = dout·Wᵀ', async () => {
     const m = await freshKernels();
     const inp = m.floats(2 * 3);
@@ -120,15 +145,15 @@ describe('dense gradients', () => {
     const dbias = m.floats(2);
     const dinp = m.floats(6);
     m.k.denseWeightGradient(dweight, dout, inp, 2, 3, 2, 3);
-    m.k.denseBiasGradient(dbias, dout, 2, 2);
+    m.k.denseBiasGradient(dbias, dout, 2, 2, 2);
     m.k.denseInputGradient(dinp, dout, weight, 2, 3, 2);
     expect([...m.read(dweight, 6)]).toEqual([-3, 8, -3, 10, -3, 12]);
     expect([...m.read(dbias, 2)]).toEqual([0, 2]);
     expect([...m.read(dinp, 6)]).toEqual([1, 0, 1, -3, 4, -1]);
     const weightT = m.floats(6);
-    m.k.transpose(weightT, weight, 3, 2);
+    m.k.transpose(weightT, weight, 3, 2, 3);
     expect([...m.read(weightT, 6)]).toEqual([1, 0, 1, -1, 2, 0]);
-    m.k.denseInputGradientTransposed(dinp, dout, weightT, 2, 3, 2, 0, 1, 0);
+    m.k.denseInputGradientTransposed(dinp, dout, weightT, 2, 3, 2, 3, 0, 1, 0);
     expect([...m.read(dinp, 6)]).toEqual([1, 0, 1, -3, 4, -1]);
   });
 });

@@ -23,7 +23,7 @@ import {
 import { drawMaskRow, maskRowBytes } from './masks.js';
 import { drawAugmentRow } from './augment.js';
 import { Random } from '../random.js';
-import { SPARSE_ENTRY_BYTES, type ForwardOp, type LayerUpdate, type Plan } from './plan.js';
+import { SPARSE_ENTRY_BYTES, type DenseInputOp, type ForwardOp, type LayerUpdate, type Plan } from './plan.js';
 
 /** Columns per strip of the sparse kernels: a thread's share of a layer's outputs is whole strips. */
 const STRIP = 16;
@@ -38,11 +38,21 @@ export class Runner {
   private f32: Float32Array<ArrayBufferLike> = new Float32Array(0);
   /** Reseeded for every row it augments. */
   private readonly random = new Random(0);
+  /**
+   * The backward op that gives a sparse first layer its dout, if it is a transposed input gradient
+   * with nothing after it: a sparse step runs it in the update phase, by the first layer's columns
+   * (see update), not by rows.
+   */
+  private readonly columnGradient: DenseInputOp | undefined;
 
   constructor(arena: Arena, plan: Plan) {
     this.k = arena.kernels;
     this.plan = plan;
     this.arena = arena;
+    const last = plan.backward[plan.backward.length - 1];
+    const firstLayer = plan.updates[plan.updates.length - 1];
+    const onFirst = last?.kind === 'denseInput' && last.transposed && firstLayer?.input < 0 && last.dinput === firstLayer.dout;
+    this.columnGradient = onFirst ? last : undefined;
   }
 
   /** Runs thread `thread`'s share of `phase`, with the arguments in the control block. */
@@ -67,7 +77,7 @@ export class Runner {
     } else if (phase === Phase.TrainInput) {
       this.trainInput(from, to - from, thread);
     } else if (phase === Phase.TrainRest) {
-      this.trainRest(from, to - from, rows, thread, 1);
+      this.trainRest(from, to - from, rows, thread, 1, this.columnGradient);
     } else {
       this.inferRows(from, to - from, thread);
     }
@@ -105,22 +115,23 @@ export class Runner {
     if (end > unit) k.transposeSparse(start, entries, plan.rowRange, plan.csrEntries, rows, unit, end);
   }
 
-  /** The forward pass from op `firstOp` on, the loss and the input gradients of this thread's rows. */
-  private trainRest(first: number, count: number, batchRows: number, thread: number, firstOp: number): void {
+  /** The forward pass from op `firstOp` on, the loss and the input gradients (but `skip`) of this thread's rows. */
+  private trainRest(first: number, count: number, batchRows: number, thread: number, firstOp: number, skip?: DenseInputOp): void {
     const { plan, k } = this;
     this.forward(plan.training, first, count, thread, firstOp);
     const classes = plan.outputDim;
     const at = first * classes * 4;
     k.softmaxCrossEntropy(plan.dlogits + at, plan.rowStats + first * 16, plan.trainingLogits + at, plan.targets + at, count, classes, 1 / batchRows);
     for (const op of plan.backward) {
+      if (op === skip) continue;
       if (op.kind === 'denseInput') {
         const [dinput, dout] = [op.dinput + first * op.inDim * 4, op.dout + first * op.outDim * 4];
         if (op.transposed) {
           const weightT = this.scratch(thread);
-          k.transpose(weightT, op.weight, op.inDim, op.outDim);
+          k.transpose(weightT, op.weight, op.inDim, op.outDim, op.inDim);
           const mask = op.mask ? op.mask + first * maskRowBytes(op.inDim) : 0;
           const gate = op.gate ? op.gate + first * op.inDim * 4 : 0;
-          k.denseInputGradientTransposed(dinput, dout, weightT, count, op.inDim, op.outDim, mask, op.scale, gate);
+          k.denseInputGradientTransposed(dinput, dout, weightT, count, op.inDim, op.outDim, op.inDim, mask, op.scale, gate);
         } else {
           k.denseInputGradient(dinput, dout, op.weight, count, op.inDim, op.outDim);
         }
@@ -210,19 +221,29 @@ export class Runner {
     }
   }
 
+  /**
+   * The weight gradients and updates. In a sparse step each thread first computes the first layer's
+   * dout for its columns of that layer (see columnGradient), from the rows of the layer above's W
+   * that it then updates itself, and the layer above splits by those same units: so a thread reads
+   * only what it wrote itself in this phase, and dout's columns stay in the cache of the core that
+   * updates the first layer's columns with them.
+   */
   private update(thread: number, threads: number, rows: number): void {
     const { plan, k } = this;
     const c = plan.control >> 2;
     const sparse = this.i32[c + SPARSE] !== 0;
     const lr = this.f64[(plan.control >> 3) + LEARNING_RATE];
+    const columns = sparse ? this.columnGradient : undefined;
+    if (columns) this.inputGradientColumns(columns, thread, threads, rows);
     for (const layer of plan.updates) {
       const first = layer.input < 0;
       const { inDim, outDim } = layer;
       if (first && sparse) {
         this.updateSparse(layer, thread, threads, rows, lr);
       } else {
+        const above = columns !== undefined && layer.dout === columns.dout && inDim === columns.inDim;
         // The first layer's split comes from the main thread, balanced by the data's nonzeros per input.
-        const [from, to] = first ? this.inputUnits(thread) : share(inDim, threads, thread);
+        const [from, to] = first ? this.inputUnits(thread) : share(inDim, threads, thread, above ? STRIP : 4);
         if (to > from) {
           const offset = layer.weight + from * outDim;
           const input = first ? plan.x : layer.input;
@@ -230,11 +251,29 @@ export class Runner {
           this.optimize(offset, (to - from) * outDim);
         }
       }
-      if (thread === 0 && layer.bias >= 0) {
-        k.denseBiasGradient(plan.grads + layer.bias * 4, layer.dout, rows, outDim);
+      if (layer.bias < 0) continue;
+      if (first && sparse) {
+        // by the same columns: in this phase, this thread wrote these columns of dout itself
+        const [from, to] = share(outDim, threads, thread, STRIP);
+        if (to === from) continue;
+        k.denseBiasGradient(plan.grads + (layer.bias + from) * 4, layer.dout + from * 4, rows, to - from, outDim);
+        this.optimize(layer.bias + from, to - from);
+      } else if (thread === 0) {
+        k.denseBiasGradient(plan.grads + layer.bias * 4, layer.dout, rows, outDim, outDim);
         this.optimize(layer.bias, outDim);
       }
     }
+  }
+
+  /** `op` (see columnGradient) for every row and this thread's columns of the first layer. */
+  private inputGradientColumns(op: DenseInputOp, thread: number, threads: number, rows: number): void {
+    const k = this.k;
+    const [from, to] = share(op.inDim, threads, thread, STRIP);
+    if (to === from) return;
+    const weightT = this.scratch(thread);
+    k.transpose(weightT + from * 4, op.weight + from * op.outDim * 4, to - from, op.outDim, op.inDim);
+    k.denseInputGradientTransposed(op.dinput + from * 4, op.dout, weightT + from * 4, rows, to - from, op.outDim, op.inDim,
+      op.mask && op.mask + from / 8, op.scale, op.gate && op.gate + from * 4);
   }
 
   /**

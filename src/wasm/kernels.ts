@@ -26,12 +26,12 @@ export interface Kernels {
   denseForwardReference(out: number, inp: number, weight: number, bias: number, mask: number, scale: number, batch: number, inDim: number, outDim: number, relu: boolean): void;
   denseInputGradient(dinp: number, dout: number, weight: number, batch: number, inDim: number, outDim: number): void;
   denseInputGradientReference(dinp: number, dout: number, weight: number, batch: number, inDim: number, outDim: number): void;
-  denseInputGradientTransposed(dinp: number, dout: number, weightT: number, batch: number, inDim: number, outDim: number, mask: number, scale: number, gate: number): void;
+  denseInputGradientTransposed(dinp: number, dout: number, weightT: number, batch: number, inDim: number, outDim: number, inStride: number, mask: number, scale: number, gate: number): void;
   denseInputGradientTransposedReference(dinp: number, dout: number, weight: number, batch: number, inDim: number, outDim: number): void;
-  transpose(out: number, inp: number, rows: number, cols: number): void;
+  transpose(out: number, inp: number, rows: number, cols: number, outStride: number): void;
   denseWeightGradient(dweight: number, dout: number, inp: number, batch: number, inDim: number, outDim: number, inStride: number): void;
   denseWeightGradientReference(dweight: number, dout: number, inp: number, batch: number, inDim: number, outDim: number, inStride: number): void;
-  denseBiasGradient(dbias: number, dout: number, batch: number, outDim: number): void;
+  denseBiasGradient(dbias: number, dout: number, batch: number, outDim: number, outStride: number): void;
   denseBiasGradientReference(dbias: number, dout: number, batch: number, outDim: number): void;
   denseForwardSparse(out: number, rowRange: number, entries: number, weight: number, bias: number, mask: number, scale: number, batch: number, inDim: number, outDim: number, outStride: number, relu: boolean, panel: number): void;
   denseWeightGradientSparse(dweight: number, columnStart: number, entries: number, dout: number, batch: number, inDim: number, outDim: number, outStride: number, panel: number): void;
