@@ -8,8 +8,9 @@
 // The SIMD kernels keep a 4x8 tile of the result in eight v128 accumulators: with the two weight
 // vectors and a broadcast input that is 11 of the 16 registers V8 has on x86-64, so nothing spills.
 // Each tile's accumulator starts from the same value and adds the same products in the same order
-// as the scalar reference below it, so every kernel here is bit-identical to its reference (the
-// input gradient's reference sums in four lanes, as the kernel does).
+// as the scalar reference below it, so every kernel here is bit-identical to its reference
+// (`denseInputGradient`'s reference sums in four lanes, as the kernel does; the transposed input
+// gradient adds in order, and has a reference of its own).
 // For a mostly-zero input (the first layer on MNIST) sparse.ts has faster variants of forward and dW.
 
 import { finish, finishScalar, horizontalSum, keepFactors, madd, maskBit, maskRowBytes, storeLanes } from "./simd";

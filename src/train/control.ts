@@ -48,7 +48,10 @@ export const DATA_F32 = 1;
 export const Phase = {
   /** Gather rows, draw masks, forward, loss and input gradients, split by rows of the batch. */
   TrainRows: 1,
-  /** Weight gradients and updates, split by each layer's input units (a sparse first layer's by its outputs). */
+  /**
+   * Weight gradients and updates, split by each layer's input units; a sparse first layer's by its
+   * outputs, with its dout computed there too, and the layer above by the same units (see runner.ts).
+   */
   Update: 2,
   /** Gather rows and run the inference pass (and the loss, if targets are given), split by rows. */
   InferRows: 3,

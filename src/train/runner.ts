@@ -125,16 +125,8 @@ export class Runner {
     for (const op of plan.backward) {
       if (op === skip) continue;
       if (op.kind === 'denseInput') {
-        const [dinput, dout] = [op.dinput + first * op.inDim * 4, op.dout + first * op.outDim * 4];
-        if (op.transposed) {
-          const weightT = this.scratch(thread);
-          k.transpose(weightT, op.weight, op.inDim, op.outDim, op.inDim);
-          const mask = op.mask ? op.mask + first * maskRowBytes(op.inDim) : 0;
-          const gate = op.gate ? op.gate + first * op.inDim * 4 : 0;
-          k.denseInputGradientTransposed(dinput, dout, weightT, count, op.inDim, op.outDim, op.inDim, mask, op.scale, gate);
-        } else {
-          k.denseInputGradient(dinput, dout, op.weight, count, op.inDim, op.outDim);
-        }
+        if (op.transposed) this.transposedInputGradient(op, thread, first, count, 0, op.inDim);
+        else k.denseInputGradient(op.dinput + first * op.inDim * 4, op.dout + first * op.outDim * 4, op.weight, count, op.inDim, op.outDim);
       } else if (op.kind === 'relu') {
         const at = first * op.dim * 4;
         k.reluBackward(op.dout + at, op.dout + at, op.output + at, count * op.dim);
@@ -234,7 +226,7 @@ export class Runner {
     const sparse = this.i32[c + SPARSE] !== 0;
     const lr = this.f64[(plan.control >> 3) + LEARNING_RATE];
     const columns = sparse ? this.columnGradient : undefined;
-    if (columns) this.inputGradientColumns(columns, thread, threads, rows);
+    if (columns) this.transposedInputGradient(columns, thread, 0, rows, ...share(columns.inDim, threads, thread, STRIP));
     for (const layer of plan.updates) {
       const first = layer.input < 0;
       const { inDim, outDim } = layer;
@@ -265,15 +257,19 @@ export class Runner {
     }
   }
 
-  /** `op` (see columnGradient) for every row and this thread's columns of the first layer. */
-  private inputGradientColumns(op: DenseInputOp, thread: number, threads: number, rows: number): void {
-    const k = this.k;
-    const [from, to] = share(op.inDim, threads, thread, STRIP);
-    if (to === from) return;
+  /**
+   * A transposed input gradient `op` for rows [first, first + count) and columns [from, to) of its
+   * dinput (from a multiple of 8), from those rows of W alone: by rows in trainRest, by the first
+   * layer's columns in update (see columnGradient).
+   */
+  private transposedInputGradient(op: DenseInputOp, thread: number, first: number, count: number, from: number, to: number): void {
+    if (to === from || count === 0) return;
+    const { k } = this;
     const weightT = this.scratch(thread);
+    const row = first * op.inDim * 4 + from * 4;
     k.transpose(weightT + from * 4, op.weight + from * op.outDim * 4, to - from, op.outDim, op.inDim);
-    k.denseInputGradientTransposed(op.dinput + from * 4, op.dout, weightT + from * 4, rows, to - from, op.outDim, op.inDim,
-      op.mask && op.mask + from / 8, op.scale, op.gate && op.gate + from * 4);
+    k.denseInputGradientTransposed(op.dinput + row, op.dout + first * op.outDim * 4, weightT + from * 4, count, to - from, op.outDim, op.inDim,
+      op.mask && op.mask + first * maskRowBytes(op.inDim) + from / 8, op.scale, op.gate && op.gate + row);
   }
 
   /**
