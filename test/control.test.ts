@@ -26,20 +26,18 @@ describe('claim', () => {
     const ranges = [];
     for (let range = next(words, 0, 2, 50); range; range = next(words, 0, 2, 50)) ranges.push(range);
     expect(ranges.slice(0, 5)).toEqual([[0, 13], [13, 19], [19, 22], [22, 24], [24, 25]]);
-    // then, thread 1 not having started, all of its strips, from the back
-    expect(ranges.slice(5)).toEqual(Array.from({ length: 25 }, (_, i) => [49 - i, 50 - i]));
+    // then, thread 1 not having started, all of its strips but its first, from the back
+    expect(ranges.slice(5)).toEqual(Array.from({ length: 24 }, (_, i) => [49 - i, 50 - i]));
   });
 
-  it('lets a thread done with its share take another thread\'s strips from the back, one at a time, to the last', () => {
+  it('lets a thread done with its share take another thread\'s strips from the back, one at a time, but not the last', () => {
     const words = new Int32Array(CLAIMS + 2);
-    expect(next(words, 0, 2, 50)).toEqual([0, 13]);
-    for (const range of [[25, 38], [38, 44], [44, 47], [47, 49], [49, 50], [24, 25]]) expect(next(words, 1, 2, 50)).toEqual(range);
-    expect(next(words, 0, 2, 50)).toEqual([13, 19]);
-    expect(next(words, 1, 2, 50)).toEqual([23, 24]);
-    expect(next(words, 0, 2, 50)).toEqual([19, 21]);
-    expect(next(words, 1, 2, 50)).toEqual([22, 23]);
-    expect(next(words, 0, 2, 50)).toEqual([21, 22]);
-    expect(next(words, 1, 2, 50)).toBeUndefined();
+    const ranges = [];
+    for (let range = next(words, 1, 2, 50); range; range = next(words, 1, 2, 50)) ranges.push(range);
+    // thread 0 has not started: thread 1 takes all of its strips but the first
+    const stolen = Array.from({ length: 24 }, (_, i) => [24 - i, 25 - i]);
+    expect(ranges).toEqual([[25, 38], [38, 44], [44, 47], [47, 49], [49, 50], ...stolen]);
+    expect(next(words, 0, 2, 50)).toEqual([0, 1]);
     expect(next(words, 0, 2, 50)).toBeUndefined();
   });
 

@@ -84,28 +84,28 @@ export function share(count: number, threads: number, thread: number, block = 4)
  * Thread `thread`'s next range [from, to) of `strips` units of work, as from | to << 16, or -1 when none
  * is left; `claims` is the index of the threads' claim words (zeroed before the phase).
  *
- * Each thread has an even share of the strips (as share gives it, in blocks of 1). It takes its own
- * from the front, half of what is left of them at a time, so that it makes few calls (a thread
- * alone takes all at once). When done with them, it takes the other threads' from their back, one
- * at a time. On a quiet machine each thread does its own share, and the same columns stay on the
- * same core step after step; when one core is slowed, the others take over part of its work within
- * the phase, instead of waiting for it at the end. What a thread has taken, it does: a thread that
- * the system stops in the middle of a range still holds up the phase until it is done.
+ * Each thread has an even share of the strips (see share). It takes its own from the front, half of
+ * what is left of them at a time, so that it makes few calls (a thread alone takes all at once). When done with them, it takes the
+ * other threads' from their back, one at a time, but never an owner's last: that one's data is likely
+ * still in the owner's cache, and the owner is about to be free for it. On a quiet machine each
+ * thread does its own share, and the same columns stay on the same core step after step; when one
+ * core is slowed, the others take over part of its work within the phase, instead of waiting for it
+ * at the end.
  */
 export function claim(i32: Int32Array<ArrayBufferLike>, claims: number, thread: number, threads: number, strips: number): number {
-  const chunk = Math.ceil(strips / threads);
   for (let k = 0; k < threads; k++) {
     const owner = (thread + k) % threads;
+    const [first, end] = share(strips, threads, owner, 1);
     const own = owner === thread;
-    const first = Math.min(strips, owner * chunk);
-    const size = Math.min(strips, first + chunk) - first;
     for (;;) {
       const taken = Atomics.load(i32, claims + owner);
-      const left = size - (taken & 0xffff) - (taken >>> 16);
-      if (left <= 0) break;
+      const front = taken & 0xffff;
+      const back = taken >>> 16;
+      const left = end - first - front - back;
+      if (left < (own ? 1 : 2)) break;
       const count = !own ? 1 : threads === 1 ? left : Math.ceil(left / 2);
       if (Atomics.compareExchange(i32, claims + owner, taken, own ? taken + count : taken + 0x10000) === taken) {
-        const from = own ? first + (taken & 0xffff) : first + size - 1 - (taken >>> 16);
+        const from = own ? first + front : end - 1 - back;
         return from | ((from + count) << 16);
       }
     }

@@ -79,7 +79,7 @@ export class Runner {
       this.firstLayer(thread, threads, rows);
       return;
     }
-    for (let from; (from = this.claim(thread, threads, rows, ROW_BLOCK)) >= 0; ) {
+    for (let from = this.claim(thread, threads, rows, ROW_BLOCK); from >= 0; from = this.claim(thread, threads, rows, ROW_BLOCK)) {
       const count = this.claimEnd - from;
       if (phase === Phase.TrainRows) {
         this.trainInput(from, count, thread);
@@ -119,7 +119,7 @@ export class Runner {
     if (end > unit) k.transposeSparse(start, entries, plan.rowRange, plan.csrEntries, rows, unit, end);
     const op = plan.training[0];
     if (op.kind !== 'dense') return;
-    for (let from; (from = this.claim(thread, threads, op.outDim, STRIP)) >= 0; ) {
+    for (let from = this.claim(thread, threads, op.outDim, STRIP); from >= 0; from = this.claim(thread, threads, op.outDim, STRIP)) {
       const to = this.claimEnd;
       k.denseForwardSparse(op.output + from * 4, plan.rowRange, plan.csrEntries, op.weight + from * 4, op.bias && op.bias + from * 4,
         op.mask && op.mask + from / 8, op.scale, rows, op.inDim, to - from, op.outDim, op.relu, this.scratch(thread));
@@ -240,7 +240,7 @@ export class Runner {
     const columns = chunked && this.columnGradient;
     const above = columns && this.above;
     if (chunked) {
-      for (let from; (from = this.claim(thread, threads, chunked.outDim, STRIP)) >= 0; ) {
+      for (let from = this.claim(thread, threads, chunked.outDim, STRIP); from >= 0; from = this.claim(thread, threads, chunked.outDim, STRIP)) {
         const to = this.claimEnd;
         if (columns) this.transposedInputGradient(columns, thread, 0, rows, from, to);
         if (above) this.weightRows(above, from, to, rows);
