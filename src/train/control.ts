@@ -85,7 +85,7 @@ export function share(count: number, threads: number, thread: number, block = 4)
  * is left; `claims` is the index of the threads' claim words (zeroed before the phase).
  *
  * Each thread has an even share of the strips (see share). It takes its own from the front, half of
- * what is left of them at a time, so that it makes few calls (a thread alone takes all at once). When done with them, it takes the
+ * what is left of them at a time, so that it makes few calls. When done with them, it takes the
  * other threads' from their back, one at a time, but never an owner's last: that one's data is likely
  * still in the owner's cache, and the owner is about to be free for it. On a quiet machine each
  * thread does its own share, and the same columns stay on the same core step after step; when one
@@ -103,7 +103,7 @@ export function claim(i32: Int32Array<ArrayBufferLike>, claims: number, thread: 
       const back = taken >>> 16;
       const left = end - first - front - back;
       if (left < (own ? 1 : 2)) break;
-      const count = !own ? 1 : threads === 1 ? left : Math.ceil(left / 2);
+      const count = own ? Math.ceil(left / 2) : 1;
       if (Atomics.compareExchange(i32, claims + owner, taken, own ? taken + count : taken + 0x10000) === taken) {
         const from = own ? first + front : end - 1 - back;
         return from | ((from + count) << 16);

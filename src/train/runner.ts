@@ -11,10 +11,9 @@
 // - by output units (columns of W1, in 16-column strips) for a sparse first layer, the bulk of a
 //   step: forward pass and update alike. Each thread then reads and writes only its part of W1 and
 //   of its optimizer state, mostly the same part step after step; split by rows, every thread read
-//   all of W1 each step, half of it just written by the other.
-// Rows and strips are handed out as the threads ask for them (see control.ts's claim): evenly on a
-// quiet machine, and when one core is slowed, the other takes over part of its work instead of
-// waiting for it at the end of the phase.
+//   all of W1 each step, half of it just written by the other. The strips are handed out as the
+//   threads ask for them (see control.ts's claim): evenly on a quiet machine, and when one core is
+//   slowed, the other takes over part of its strips instead of waiting for it.
 
 import type { Arena } from '../wasm/arena.js';
 import type { Kernels } from '../wasm/kernels.js';
@@ -27,10 +26,8 @@ import { drawAugmentRow } from './augment.js';
 import { Random } from '../random.js';
 import { SPARSE_ENTRY_BYTES, type DenseInputOp, type ForwardOp, type LayerUpdate, type Plan } from './plan.js';
 
-/** Columns per strip of the sparse kernels: threads take a layer's outputs in whole strips. */
+/** Columns per strip of the sparse kernels: a thread's share of a layer's outputs is whole strips. */
 const STRIP = 16;
-/** Rows that threads take at a time of a batch (a multiple of the dense kernels' 4-row tiles). */
-const ROW_BLOCK = 16;
 
 export class Runner {
   private readonly k: Kernels;
@@ -50,7 +47,7 @@ export class Runner {
   private readonly columnGradient: DenseInputOp | undefined;
   /** The update of the layer whose W columnGradient reads: a sparse step updates it by the same units. */
   private readonly above: LayerUpdate | undefined;
-  /** The end of the range the last claim returned. */
+  /** The end of the range of columns the last claim returned. */
   private claimEnd = 0;
 
   constructor(arena: Arena, plan: Plan) {
@@ -79,18 +76,17 @@ export class Runner {
       this.firstLayer(thread, threads, rows);
       return;
     }
-    for (let from = this.claim(thread, threads, rows, ROW_BLOCK); from >= 0; from = this.claim(thread, threads, rows, ROW_BLOCK)) {
-      const count = this.claimEnd - from;
-      if (phase === Phase.TrainRows) {
-        this.trainInput(from, count, thread);
-        this.trainRest(from, count, rows, thread, 0);
-      } else if (phase === Phase.TrainInput) {
-        this.trainInput(from, count, thread);
-      } else if (phase === Phase.TrainRest) {
-        this.trainRest(from, count, rows, thread, 1, this.columnGradient);
-      } else {
-        this.inferRows(from, count, thread);
-      }
+    const [from, to] = share(rows, threads, thread);
+    if (from === to) return;
+    if (phase === Phase.TrainRows) {
+      this.trainInput(from, to - from, thread);
+      this.trainRest(from, to - from, rows, thread, 0);
+    } else if (phase === Phase.TrainInput) {
+      this.trainInput(from, to - from, thread);
+    } else if (phase === Phase.TrainRest) {
+      this.trainRest(from, to - from, rows, thread, 1, this.columnGradient);
+    } else {
+      this.inferRows(from, to - from, thread);
     }
   }
 
@@ -119,7 +115,7 @@ export class Runner {
     if (end > unit) k.transposeSparse(start, entries, plan.rowRange, plan.csrEntries, rows, unit, end);
     const op = plan.training[0];
     if (op.kind !== 'dense') return;
-    for (let from = this.claim(thread, threads, op.outDim, STRIP); from >= 0; from = this.claim(thread, threads, op.outDim, STRIP)) {
+    for (let from = this.claim(thread, threads, op.outDim); from >= 0; from = this.claim(thread, threads, op.outDim)) {
       const to = this.claimEnd;
       k.denseForwardSparse(op.output + from * 4, plan.rowRange, plan.csrEntries, op.weight + from * 4, op.bias && op.bias + from * 4,
         op.mask && op.mask + from / 8, op.scale, rows, op.inDim, to - from, op.outDim, op.relu, this.scratch(thread));
@@ -240,7 +236,7 @@ export class Runner {
     const columns = chunked && this.columnGradient;
     const above = columns && this.above;
     if (chunked) {
-      for (let from = this.claim(thread, threads, chunked.outDim, STRIP); from >= 0; from = this.claim(thread, threads, chunked.outDim, STRIP)) {
+      for (let from = this.claim(thread, threads, chunked.outDim); from >= 0; from = this.claim(thread, threads, chunked.outDim)) {
         const to = this.claimEnd;
         if (columns) this.transposedInputGradient(columns, thread, 0, rows, from, to);
         if (above) this.weightRows(above, from, to, rows);
@@ -272,15 +268,12 @@ export class Runner {
     this.optimize(offset, (to - from) * outDim);
   }
 
-  /**
-   * The start of this thread's next range of `count` rows or columns, in blocks of `block` (its end in
-   * claimEnd), or -1 when none is left: see control.ts's claim.
-   */
-  private claim(thread: number, threads: number, count: number, block: number): number {
-    const range = claim(this.i32, (this.plan.control >> 2) + CLAIMS, thread, threads, Math.ceil(count / block));
+  /** The start of this thread's next range of `columns` (its end in claimEnd), or -1 when none is left: see control.ts's claim. */
+  private claim(thread: number, threads: number, columns: number): number {
+    const range = claim(this.i32, (this.plan.control >> 2) + CLAIMS, thread, threads, Math.ceil(columns / STRIP));
     if (range < 0) return -1;
-    this.claimEnd = Math.min(count, (range >>> 16) * block);
-    return (range & 0xffff) * block;
+    this.claimEnd = Math.min(columns, (range >>> 16) * STRIP);
+    return (range & 0xffff) * STRIP;
   }
 
   /**
