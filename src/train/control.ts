@@ -36,13 +36,7 @@ export const DATA_RANGES = 22;
 export const DATA_ENTRIES = 23;
 /** THREADS + 1 boundaries of the first layer's input units, one range per thread. */
 export const SPLITS = 24;
-/**
- * One word per thread, zeroed before every phase: how many strips of that thread's share of a
- * phase's columns have been taken from its front (low 16 bits, by the thread itself) and from its
- * back (high 16 bits, by threads done with their own share). See claim.
- */
-export const CLAIMS = SPLITS + MAX_THREADS + 2;
-export const MESSAGE = CLAIMS + MAX_THREADS;
+export const MESSAGE = SPLITS + MAX_THREADS + 2;
 /** Words of message: two UTF-16 code units each. */
 export const MESSAGE_CAPACITY = 120;
 /** Bytes the block takes. */
@@ -78,39 +72,6 @@ export const Phase = {
 export function share(count: number, threads: number, thread: number, block = 4): [number, number] {
   const chunk = Math.ceil(count / threads / block) * block;
   return [Math.min(count, thread * chunk), Math.min(count, (thread + 1) * chunk)];
-}
-
-/**
- * Thread `thread`'s next range [from, to) of `strips` units of work, as from | to << 16, or -1 when none
- * is left; `claims` is the index of the threads' claim words (zeroed before the phase).
- *
- * Each thread has an even share of the strips (see share). It takes its own from the front, half of
- * what is left of them at a time, so that it makes few calls. When done with them, it takes the
- * other threads' from their back, one at a time, but never an owner's last: that one's data is likely
- * still in the owner's cache, and the owner is about to be free for it. On a quiet machine each
- * thread does its own share, and the same columns stay on the same core step after step; when one
- * core is slowed, the others take over part of its work within the phase, instead of waiting for it
- * at the end.
- */
-export function claim(i32: Int32Array<ArrayBufferLike>, claims: number, thread: number, threads: number, strips: number): number {
-  for (let k = 0; k < threads; k++) {
-    const owner = (thread + k) % threads;
-    const [first, end] = share(strips, threads, owner, 1);
-    const own = owner === thread;
-    for (;;) {
-      const taken = Atomics.load(i32, claims + owner);
-      const front = taken & 0xffff;
-      const back = taken >>> 16;
-      const left = end - first - front - back;
-      if (left < (own ? 1 : 2)) break;
-      const count = own ? Math.ceil(left / 2) : 1;
-      if (Atomics.compareExchange(i32, claims + owner, taken, own ? taken + count : taken + 0x10000) === taken) {
-        const from = own ? first + front : end - 1 - back;
-        return from | ((from + count) << 16);
-      }
-    }
-  }
-  return -1;
 }
 
 /** Records a failure in the control block, for the main thread to rethrow. */

@@ -9,17 +9,16 @@
 //   the batch for one i, and the thread that computes it also owns W[i, :] and its optimizer state,
 //   so nothing needs reducing. Thread 0 also takes the small bias gradients.
 // - by output units (columns of W1, in 16-column strips) for a sparse first layer, the bulk of a
-//   step: forward pass and update alike. Each thread then reads and writes only its part of W1 and
-//   of its optimizer state, mostly the same part step after step; split by rows, every thread read
-//   all of W1 each step, half of it just written by the other. The strips are handed out as the
-//   threads ask for them (see control.ts's claim): evenly on a quiet machine, and when one core is
-//   slowed, the other takes over part of its strips instead of waiting for it.
+//   step: forward pass and update alike. Each thread then reads and writes only its own part of W1
+//   and of its optimizer state, which stays in its core's cache; split by rows, every thread read all
+//   of W1 each step, half of it just written by the other. The work is also split evenly, where the
+//   update's split by input units could only be balanced by an estimate of each pixel's nonzeros.
 
 import type { Arena } from '../wasm/arena.js';
 import type { Kernels } from '../wasm/kernels.js';
 import {
-  CLAIMS, CORRECTION1, CORRECTION2, DATA, DATA_ENTRIES, DATA_F32, DATA_KIND, DATA_RANGES, FROM, KEY0, KEY1, LEARNING_RATE, ORDER,
-  Phase, ROWS, SPARSE, SPLITS, TARGET_DATA, THREADS, claim, share,
+  CORRECTION1, CORRECTION2, DATA, DATA_ENTRIES, DATA_F32, DATA_KIND, DATA_RANGES, FROM, KEY0, KEY1, LEARNING_RATE, ORDER,
+  Phase, ROWS, SPARSE, SPLITS, TARGET_DATA, THREADS, share,
 } from './control.js';
 import { drawMaskRow, maskRowBytes } from './masks.js';
 import { drawAugmentRow } from './augment.js';
@@ -45,10 +44,6 @@ export class Runner {
    * (see update), not by rows.
    */
   private readonly columnGradient: DenseInputOp | undefined;
-  /** The update of the layer whose W columnGradient reads: a sparse step updates it by the same units. */
-  private readonly above: LayerUpdate | undefined;
-  /** The end of the range of columns the last claim returned. */
-  private claimEnd = 0;
 
   constructor(arena: Arena, plan: Plan) {
     this.k = arena.kernels;
@@ -58,8 +53,6 @@ export class Runner {
     const firstLayer = plan.updates[plan.updates.length - 1];
     const onFirst = last?.kind === 'denseInput' && last.transposed && firstLayer?.input < 0 && last.dinput === firstLayer.dout;
     this.columnGradient = onFirst ? last : undefined;
-    const columns = this.columnGradient;
-    this.above = columns && plan.updates.find((layer) => layer.dout === columns.dout && layer.inDim === columns.inDim);
   }
 
   /** Runs thread `thread`'s share of `phase`, with the arguments in the control block. */
@@ -106,20 +99,20 @@ export class Runner {
   }
 
   /**
-   * The CSC of this thread's input units, which the update reads; then a sparse first layer's
-   * forward pass over every row of the batch, by chunks of its columns (see claim).
+   * A sparse first layer's forward pass over every row of the batch, for this thread's columns; and
+   * the CSC of this thread's input units, which the update reads.
    */
   private firstLayer(thread: number, threads: number, rows: number): void {
     const { plan, k } = this;
-    const [unit, end, start, entries] = this.cscPart(thread);
-    if (end > unit) k.transposeSparse(start, entries, plan.rowRange, plan.csrEntries, rows, unit, end);
     const op = plan.training[0];
     if (op.kind !== 'dense') return;
-    for (let from = this.claim(thread, threads, op.outDim); from >= 0; from = this.claim(thread, threads, op.outDim)) {
-      const to = this.claimEnd;
+    const [from, to] = share(op.outDim, threads, thread, STRIP);
+    if (to > from) {
       k.denseForwardSparse(op.output + from * 4, plan.rowRange, plan.csrEntries, op.weight + from * 4, op.bias && op.bias + from * 4,
         op.mask && op.mask + from / 8, op.scale, rows, op.inDim, to - from, op.outDim, op.relu, this.scratch(thread));
     }
+    const [unit, end, start, entries] = this.cscPart(thread);
+    if (end > unit) k.transposeSparse(start, entries, plan.rowRange, plan.csrEntries, rows, unit, end);
   }
 
   /** The forward pass from op `firstOp` on, the loss and the input gradients (but `skip`) of this thread's rows. */
@@ -221,59 +214,47 @@ export class Runner {
   }
 
   /**
-   * The weight gradients and updates. A sparse first layer's go by chunks of its columns (see
-   * claim), and with each chunk go that layer's dout for those columns (see columnGradient), from the
-   * same rows of the layer above's W, and the update of those rows: so a thread reads only what it
-   * wrote itself in this phase, and dout's columns stay in the cache of the core that uses them.
+   * The weight gradients and updates. In a sparse step each thread first computes the first layer's
+   * dout for its columns of that layer (see columnGradient), from the rows of the layer above's W
+   * that it then updates itself, and the layer above splits by those same units: so a thread reads
+   * only what it wrote itself in this phase, and dout's columns stay in the cache of the core that
+   * updates the first layer's columns with them.
    */
   private update(thread: number, threads: number, rows: number): void {
     const { plan, k } = this;
     const c = plan.control >> 2;
     const sparse = this.i32[c + SPARSE] !== 0;
     const lr = this.f64[(plan.control >> 3) + LEARNING_RATE];
-    const firstLayer = plan.updates[plan.updates.length - 1];
-    const chunked = sparse && firstLayer?.input < 0 ? firstLayer : undefined;
-    const columns = chunked && this.columnGradient;
-    const above = columns && this.above;
-    if (chunked) {
-      for (let from = this.claim(thread, threads, chunked.outDim); from >= 0; from = this.claim(thread, threads, chunked.outDim)) {
-        const to = this.claimEnd;
-        if (columns) this.transposedInputGradient(columns, thread, 0, rows, from, to);
-        if (above) this.weightRows(above, from, to, rows);
-        this.updateSparse(chunked, thread, threads, rows, lr, from, to);
-        if (chunked.bias < 0) continue;
-        k.denseBiasGradient(plan.grads + (chunked.bias + from) * 4, chunked.dout + from * 4, rows, to - from, chunked.outDim);
-        this.optimize(chunked.bias + from, to - from);
-      }
-    }
+    const columns = sparse ? this.columnGradient : undefined;
+    if (columns) this.transposedInputGradient(columns, thread, 0, rows, ...share(columns.inDim, threads, thread, STRIP));
     for (const layer of plan.updates) {
-      if (layer !== chunked && layer !== above) {
-        // A dense first layer's split comes from the main thread, balanced by the data's nonzeros per input.
-        this.weightRows(layer, ...(layer.input < 0 ? this.inputUnits(thread) : share(layer.inDim, threads, thread)), rows);
+      const first = layer.input < 0;
+      const { inDim, outDim } = layer;
+      if (first && sparse) {
+        this.updateSparse(layer, thread, threads, rows, lr);
+      } else {
+        const above = columns !== undefined && layer.dout === columns.dout && inDim === columns.inDim;
+        // The first layer's split comes from the main thread, balanced by the data's nonzeros per input.
+        const [from, to] = first ? this.inputUnits(thread) : share(inDim, threads, thread, above ? STRIP : 4);
+        if (to > from) {
+          const offset = layer.weight + from * outDim;
+          const input = first ? plan.x : layer.input;
+          k.denseWeightGradient(plan.grads + offset * 4, layer.dout, input + from * 4, rows, to - from, outDim, inDim);
+          this.optimize(offset, (to - from) * outDim);
+        }
       }
-      if (layer.bias >= 0 && layer !== chunked && thread === 0) {
-        k.denseBiasGradient(plan.grads + layer.bias * 4, layer.dout, rows, layer.outDim, layer.outDim);
-        this.optimize(layer.bias, layer.outDim);
+      if (layer.bias < 0) continue;
+      if (first && sparse) {
+        // by the same columns: in this phase, this thread wrote these columns of dout itself
+        const [from, to] = share(outDim, threads, thread, STRIP);
+        if (to === from) continue;
+        k.denseBiasGradient(plan.grads + (layer.bias + from) * 4, layer.dout + from * 4, rows, to - from, outDim);
+        this.optimize(layer.bias + from, to - from);
+      } else if (thread === 0) {
+        k.denseBiasGradient(plan.grads + layer.bias * 4, layer.dout, rows, outDim, outDim);
+        this.optimize(layer.bias, outDim);
       }
     }
-  }
-
-  /** The weight gradient and update of input units (rows of W) [from, to) of a layer. */
-  private weightRows(layer: LayerUpdate, from: number, to: number, rows: number): void {
-    if (to === from) return;
-    const { inDim, outDim } = layer;
-    const offset = layer.weight + from * outDim;
-    const input = layer.input < 0 ? this.plan.x : layer.input;
-    this.k.denseWeightGradient(this.plan.grads + offset * 4, layer.dout, input + from * 4, rows, to - from, outDim, inDim);
-    this.optimize(offset, (to - from) * outDim);
-  }
-
-  /** The start of this thread's next range of `columns` (its end in claimEnd), or -1 when none is left: see control.ts's claim. */
-  private claim(thread: number, threads: number, columns: number): number {
-    const range = claim(this.i32, (this.plan.control >> 2) + CLAIMS, thread, threads, Math.ceil(columns / STRIP));
-    if (range < 0) return -1;
-    this.claimEnd = Math.min(columns, (range >>> 16) * STRIP);
-    return (range & 0xffff) * STRIP;
   }
 
   /**
@@ -292,13 +273,15 @@ export class Runner {
   }
 
   /**
-   * A sparse first layer's weight gradient and update for columns [from, to), over every input unit:
-   * from the CSC part of each thread's input units in turn (see firstLayer).
+   * A sparse first layer's weight gradient and update for this thread's columns, over every input
+   * unit: from the CSC part of each thread's input units in turn (see firstLayer).
    */
-  private updateSparse(layer: LayerUpdate, thread: number, threads: number, rows: number, lr: number, from: number, to: number): void {
+  private updateSparse(layer: LayerUpdate, thread: number, threads: number, rows: number, lr: number): void {
     const { plan, k } = this;
     const optimizer = plan.optimizer!;
     const { inDim, outDim } = layer;
+    const [from, to] = share(outDim, threads, thread, STRIP);
+    if (to === from) return;
     for (let part = 0; part < threads; part++) {
       const [unit, end, start, entries] = this.cscPart(part);
       if (end === unit) continue;

@@ -14,7 +14,7 @@ import type { Arena } from '../wasm/arena.js';
 import { alignUp } from '../wasm/arena.js';
 import type { Inputs } from './batches.js';
 import {
-  CLAIMS, CORRECTION1, CORRECTION2, DATA, DATA_F32, DATA_KIND, DATA_RANGES, DATA_ENTRIES, DATA_U8, FROM, KEY0, KEY1, LEARNING_RATE,
+  CORRECTION1, CORRECTION2, DATA, DATA_F32, DATA_KIND, DATA_RANGES, DATA_ENTRIES, DATA_U8, FROM, KEY0, KEY1, LEARNING_RATE,
   ORDER, Phase, ROWS, SPARSE, SPLITS, TARGET_DATA, THREADS, share,
 } from './control.js';
 import type { OptimizerConfig } from './optimizers.js';
@@ -283,9 +283,6 @@ export class Session {
   }
 
   private run(phase: number): void {
-    // every phase starts with no chunk of columns claimed (see runner.ts's claim)
-    const claims = (this.plan.control >> 2) + CLAIMS;
-    this.arena.i32.fill(0, claims, claims + this.threads);
     try {
       if (!this.pool) {
         this.runner.run(phase, 0);
