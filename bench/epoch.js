@@ -68,6 +68,8 @@ const result = {
   epochsPerRun: Number(values.epochs),
   mnistWasm: { allThreads: summary(allThreads), oneThread: summary(oneThread), denseLayer1: summary(dense) },
   threadScaling: epochMedian(oneThread) / epochMedian(allThreads),
+  // the same figure within each round, whose processes ran one right after the other
+  threadScalingPerRound: oneThread.map((one, run) => median(one.epochSeconds) / median(allThreads[run].epochSeconds)),
   sparseOverDense: epochMedian(dense) / epochMedian(allThreads),
   kernels: allThreads[0].kernels,
   firstPredictionMs: {
@@ -109,7 +111,8 @@ if (values.json) {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   for (const row of rows) console.log(row.map((cell, c) => cell.padEnd(widths[c])).join('  '));
   const k = result.kernels;
-  console.log(`\n${a.threads} threads are ${result.threadScaling.toFixed(2)}x faster than 1; the sparse layer 1 is ${result.sparseOverDense.toFixed(2)}x faster than the dense one.`);
+  console.log(`\n${a.threads} threads are ${result.threadScaling.toFixed(2)}x faster than 1 (round by round: ${result.threadScalingPerRound.map((r) => `${r.toFixed(2)}x`).join(', ')});`);
+  console.log(`the sparse layer 1 is ${result.sparseOverDense.toFixed(2)}x faster than the dense one.`);
   console.log(`Dense kernels alone, 1 thread, ${k.shape}: forward ${k.forwardGflops.toFixed(1)} GFLOP/s, dW ${k.weightGradientGflops.toFixed(1)} GFLOP/s.`);
   console.log(`First prediction: ${result.firstPredictionMs.fromImport.toFixed(0)} ms after import (${result.firstPredictionMs.fromProcessStart.toFixed(0)} ms after the process started).`);
   if (t) {
