@@ -44,7 +44,12 @@ const DENSITY_SAMPLE_ROWS = 2048;
 /** Whether x is sparse enough for the sparse first-layer kernels, judged from its first rows. */
 export function isSparse(x: Inputs, width: number): boolean {
   const end = Math.min(x.length, DENSITY_SAMPLE_ROWS * width);
+  return countNonzeros(x, end) <= SPARSE_DENSITY_LIMIT * end;
+}
+
+/** The nonzero values among x's first `end`. */
+export function countNonzeros(x: Inputs, end = x.length): number {
   let nonzeros = 0;
   for (let i = 0; i < end; i++) if (x[i] !== 0) nonzeros++;
-  return nonzeros <= SPARSE_DENSITY_LIMIT * end;
+  return nonzeros;
 }

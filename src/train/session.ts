@@ -12,7 +12,7 @@ import type { Topology } from '../model/topology.js';
 import type { WorkerPool } from '../threads/pool.js';
 import type { Arena } from '../wasm/arena.js';
 import { alignUp } from '../wasm/arena.js';
-import type { Inputs } from './batches.js';
+import { countNonzeros, type Inputs } from './batches.js';
 import {
   CORRECTION1, CORRECTION2, DATA, DATA_F32, DATA_KIND, DATA_RANGES, DATA_ENTRIES, DATA_U8, FROM, KEY0, KEY1, LEARNING_RATE,
   ORDER, Phase, ROWS, SPARSE, SPLITS, TARGET_DATA, THREADS, share,
@@ -329,12 +329,6 @@ function layOut(spec: DataSpec, inputDim: number, outputDim: number, start: numb
   const y = spec.y ? take(spec.rows * outputDim * 4) : 0;
   const order = spec.ordered ? take(spec.rows * 4) : 0;
   return { x, wide, csr, ranges, entries, y, order, end: bytes };
-}
-
-function countNonzeros(x: Inputs): number {
-  let count = 0;
-  for (let i = 0; i < x.length; i++) if (x[i] !== 0) count++;
-  return count;
 }
 
 /** Cumulative nonzeros per input (entry u counts inputs before u; entry `width` is the total) over the first rows. */
