@@ -153,14 +153,22 @@ export function compiledModule(): WebAssembly.Module {
  */
 export function instantiateKernels(memory?: WebAssembly.Memory): Kernels {
   const { module, build } = loaded();
-  if (!build.threads) return instantiateSync(module, {}).exports as unknown as Kernels;
+  if (!build.threads) return ownExports(instantiateSync(module, {}).instance);
   return instantiateShared(module, memory ?? new WebAssembly.Memory({ initial: 1, maximum: MAXIMUM_PAGES, shared: true }));
 }
 
 /** Instantiates a module posted to a worker over the model's memory. */
 export function instantiateShared(module: WebAssembly.Module, memory: WebAssembly.Memory): Kernels {
-  const kernels = instantiateSync(module, { env: { memory } }).exports as unknown as Kernels;
-  return { ...kernels, memory } as Kernels;
+  return { ...ownExports(instantiateSync(module, { env: { memory } }).instance), memory };
+}
+
+/**
+ * The instance's exports themselves, not the loader's wrappers around them: a wrapper gathers its
+ * arguments into an array and spreads them again on every call, for nothing here, since every kernel
+ * takes all its arguments. The loader's `abort` import still reports a failing kernel.
+ */
+function ownExports(instance: WebAssembly.Instance): Kernels {
+  return { ...instance.exports } as unknown as Kernels;
 }
 
 function loaded(): Compiled {
