@@ -13,12 +13,22 @@
 //   and of its optimizer state, which stays in its core's cache; split by rows, every thread read all
 //   of W1 each step, half of it just written by the other. The work is also split evenly, where the
 //   update's split by input units could only be balanced by an estimate of each pixel's nonzeros.
+//
+// A thread does not work out its share of a phase at every step: the first time, and whenever the
+// shape of the work changes (the rows of a last, smaller batch, another data set's kind), it writes
+// the phase down as a program, a list of kernel calls with their arguments bound, and from then on
+// runs that list. Only what changes from step to step is read as the program runs: the batch's rows
+// (gather), the dropout key (masks) and the learning rate (updates). Worked out at every step, the
+// share took about 0.1 ms of unoptimized JavaScript per step and thread: V8 optimizes a function once
+// it has run enough of its own bytecode, which for functions run once a step took 400 to 700 steps,
+// and their 30 to 90 ms of compiling then took turns with the training threads on both cores. The
+// loop over a program is small, and V8 optimizes it in the first epoch in about a millisecond.
 
 import type { Arena } from '../wasm/arena.js';
 import type { Kernels } from '../wasm/kernels.js';
 import {
-  CORRECTION1, CORRECTION2, DATA, DATA_ENTRIES, DATA_F32, DATA_KIND, DATA_RANGES, FROM, KEY0, KEY1, LEARNING_RATE, ORDER,
-  Phase, ROWS, SPARSE, SPLITS, TARGET_DATA, THREADS, share,
+  CORRECTION1, CORRECTION2, DATA, DATA_ENTRIES, DATA_F32, DATA_KIND, DATA_RANGES, FROM, KEY0, KEY1, LEARNING_RATE, MAX_THREADS,
+  ORDER, Phase, ROWS, SPARSE, SPLITS, TARGET_DATA, THREADS, share,
 } from './control.js';
 import { drawMaskRow, maskRowBytes } from './masks.js';
 import { drawAugmentRow } from './augment.js';
@@ -28,7 +38,25 @@ import { SPARSE_ENTRY_BYTES, type DenseInputOp, type ForwardOp, type LayerUpdate
 /** Columns per strip of the sparse kernels: a thread's share of a layer's outputs is whole strips. */
 const STRIP = 16;
 
+/** One call of a program: a kernel with its arguments bound, or a step that reads the control block as it runs. */
+type Call = () => void;
+
+/** What a phase's program depends on besides the plan: the phase, thread, threads, rows, then the words of KEYED, then the splits. */
+const KEY_HEAD = 4;
+const KEYED = [SPARSE, DATA_KIND, TARGET_DATA] as const;
+
+/** Programs kept per phase: a fit's batches come in two sizes, its last one smaller. */
+const PROGRAMS_PER_PHASE = 4;
+
+interface Program {
+  key: Int32Array;
+  calls: Call[];
+}
+
 export class Runner {
+  /** The kernels, run now. */
+  private readonly kernels: Kernels;
+  /** The kernels written down instead: each call is appended, with its arguments bound, to the program being built. */
   private readonly k: Kernels;
   private readonly plan: Plan;
   /** The memory's views, refreshed by the arena after growth; this thread reserves nothing from it. */
@@ -44,9 +72,15 @@ export class Runner {
    * (see update), not by rows.
    */
   private readonly columnGradient: DenseInputOp | undefined;
+  /** The last programs of each phase. */
+  private readonly programs = new Map<number, Program[]>();
+  /** The program being built. */
+  private calls: Call[] = [];
+  private readonly key = new Int32Array(KEY_HEAD + KEYED.length + MAX_THREADS + 1);
 
   constructor(arena: Arena, plan: Plan) {
-    this.k = arena.kernels;
+    this.kernels = arena.kernels;
+    this.k = recorder(arena.kernels, (call) => this.calls.push(call));
     this.plan = plan;
     this.arena = arena;
     const last = plan.backward[plan.backward.length - 1];
@@ -58,9 +92,40 @@ export class Runner {
   /** Runs thread `thread`'s share of `phase`, with the arguments in the control block. */
   run(phase: number, thread: number): void {
     ({ i32: this.i32, f64: this.f64, f32: this.f32 } = this.arena);
+    execute(this.program(phase, thread));
+  }
+
+  /** The program of thread `thread`'s share of `phase`, as the control block now asks for it: the last one, or a new one. */
+  private program(phase: number, thread: number): Call[] {
     const c = this.plan.control >> 2;
-    const threads = this.i32[c + THREADS];
-    const rows = this.i32[c + ROWS];
+    const i32 = this.i32;
+    const key = this.key;
+    const threads = i32[c + THREADS];
+    key[0] = phase;
+    key[1] = thread;
+    key[2] = threads;
+    key[3] = i32[c + ROWS];
+    for (let i = 0; i < KEYED.length; i++) key[KEY_HEAD + i] = i32[c + KEYED[i]];
+    const length = KEY_HEAD + KEYED.length + threads + 1;
+    for (let t = 0; t <= threads; t++) key[KEY_HEAD + KEYED.length + t] = i32[c + SPLITS + t];
+    const programs = this.programs.get(phase);
+    if (programs) for (let i = 0; i < programs.length; i++) if (sameKey(programs[i].key, key, length)) return programs[i].calls;
+    return this.build(phase, thread, threads, length);
+  }
+
+  /** A new program for this.key (of `length` words), kept for its phase. */
+  private build(phase: number, thread: number, threads: number, length: number): Call[] {
+    let programs = this.programs.get(phase);
+    if (!programs) this.programs.set(phase, (programs = []));
+    this.calls = [];
+    this.write(phase, thread, threads, this.key[3]);
+    if (programs.length === PROGRAMS_PER_PHASE) programs.shift();
+    programs.push({ key: this.key.slice(0, length), calls: this.calls });
+    return this.calls;
+  }
+
+  /** Writes down thread `thread`'s share of `phase` as this.calls. */
+  private write(phase: number, thread: number, threads: number, rows: number): void {
     if (phase === Phase.Update) {
       this.update(thread, threads, rows);
       return;
@@ -86,11 +151,17 @@ export class Runner {
   /** Gathers (or augments) this thread's rows of the batch and draws their dropout masks. */
   private trainInput(first: number, count: number, thread: number): void {
     const plan = this.plan;
+    if (plan.augment && this.i32[(plan.control >> 2) + DATA_KIND] !== DATA_F32) this.calls.push(() => this.augment(first, count, thread));
+    else this.calls.push(() => this.gather(first, count));
+    if (plan.masks.length > 0) this.calls.push(() => this.drawMasks(first, count));
+  }
+
+  /** Draws the dropout masks of rows [first, first + count) with this step's key. */
+  private drawMasks(first: number, count: number): void {
+    const plan = this.plan;
     const c = plan.control >> 2;
     const key0 = this.i32[c + KEY0];
     const key1 = this.i32[c + KEY1];
-    if (plan.augment && this.i32[c + DATA_KIND] !== DATA_F32) this.augment(first, count, thread, key0, key1);
-    else this.gather(first, count);
     for (let layer = 0; layer < plan.masks.length; layer++) {
       const spec = plan.masks[layer];
       const words = maskRowBytes(spec.dim) >> 2;
@@ -139,7 +210,7 @@ export class Runner {
 
   private inferRows(first: number, count: number, thread: number): void {
     const { plan, k } = this;
-    this.gather(first, count);
+    this.calls.push(() => this.gather(first, count));
     this.forward(plan.inference, first, count, thread);
     if (this.i32[(plan.control >> 2) + TARGET_DATA] === 0) return;
     const classes = plan.outputDim;
@@ -151,10 +222,12 @@ export class Runner {
    * Distorts this thread's rows of the batch into the plan's image buffer (draws, then the kernel),
    * and gathers them from there; their targets still come from the data set, row for row.
    */
-  private augment(first: number, count: number, thread: number, key0: number, key1: number): void {
-    const { plan, k } = this;
+  private augment(first: number, count: number, thread: number): void {
+    const { plan, kernels: k } = this;
     const a = plan.augment!;
     const c = plan.control >> 2;
+    const key0 = this.i32[c + KEY0];
+    const key1 = this.i32[c + KEY1];
     for (let r = first; r < first + count; r++) {
       drawAugmentRow(this.f32 as Float32Array, (a.params >> 2) + r * a.paramStride, a, this.random, key0, key1, r);
     }
@@ -166,7 +239,7 @@ export class Runner {
 
   /** Copies this thread's rows of the batch (and their targets) out of the data set, by the order. */
   private gather(first: number, count: number, source?: { data: number; order: number; from: number }): void {
-    const { plan, k } = this;
+    const { plan, kernels: k } = this;
     const c = plan.control >> 2;
     const i32 = this.i32;
     const data = source?.data ?? i32[c + DATA];
@@ -224,14 +297,13 @@ export class Runner {
     const { plan, k } = this;
     const c = plan.control >> 2;
     const sparse = this.i32[c + SPARSE] !== 0;
-    const lr = this.f64[(plan.control >> 3) + LEARNING_RATE];
     const columns = sparse ? this.columnGradient : undefined;
     if (columns) this.transposedInputGradient(columns, thread, 0, rows, ...share(columns.inDim, threads, thread, STRIP));
     for (const layer of plan.updates) {
       const first = layer.input < 0;
       const { inDim, outDim } = layer;
       if (first && sparse) {
-        this.updateSparse(layer, thread, threads, rows, lr);
+        this.updateSparse(layer, thread, threads, rows);
       } else {
         const above = columns !== undefined && layer.dout === columns.dout && inDim === columns.inDim;
         // The first layer's split comes from the main thread, balanced by the data's nonzeros per input.
@@ -240,7 +312,7 @@ export class Runner {
           const offset = layer.weight + from * outDim;
           const input = first ? plan.x : layer.input;
           k.denseWeightGradient(plan.grads + offset * 4, layer.dout, input + from * 4, rows, to - from, outDim, inDim);
-          this.optimize(offset, (to - from) * outDim);
+          this.calls.push(() => this.optimize(offset, (to - from) * outDim));
         }
       }
       if (layer.bias < 0) continue;
@@ -249,10 +321,10 @@ export class Runner {
         const [from, to] = share(outDim, threads, thread, STRIP);
         if (to === from) continue;
         k.denseBiasGradient(plan.grads + (layer.bias + from) * 4, layer.dout + from * 4, rows, to - from, outDim);
-        this.optimize(layer.bias + from, to - from);
+        this.calls.push(() => this.optimize(layer.bias + from, to - from));
       } else if (thread === 0) {
         k.denseBiasGradient(plan.grads + layer.bias * 4, layer.dout, rows, outDim, outDim);
-        this.optimize(layer.bias, outDim);
+        this.calls.push(() => this.optimize(layer.bias, outDim));
       }
     }
   }
@@ -276,8 +348,8 @@ export class Runner {
    * A sparse first layer's weight gradient and update for this thread's columns, over every input
    * unit: from the CSC part of each thread's input units in turn (see firstLayer).
    */
-  private updateSparse(layer: LayerUpdate, thread: number, threads: number, rows: number, lr: number): void {
-    const { plan, k } = this;
+  private updateSparse(layer: LayerUpdate, thread: number, threads: number, rows: number): void {
+    const { plan, k, kernels } = this;
     const optimizer = plan.optimizer!;
     const { inDim, outDim } = layer;
     const [from, to] = share(outDim, threads, thread, STRIP);
@@ -291,11 +363,17 @@ export class Runner {
         k.denseWeightGradientSparse(plan.grads + offset, start, entries, dout, rows, end - unit, to - from, outDim, this.scratch(thread));
       } else {
         const velocity = optimizer.kind === 'momentum' ? plan.state[0] + offset : 0;
-        k.denseWeightUpdateSparse(plan.params + offset, velocity, start, entries, dout, rows, end - unit, to - from, outDim,
-          lr, optimizer.momentum, optimizer.weightDecay, optimizer.nesterov, this.scratch(thread));
+        const scratch = this.scratch(thread);
+        this.calls.push(() => kernels.denseWeightUpdateSparse(plan.params + offset, velocity, start, entries, dout, rows, end - unit, to - from, outDim,
+          this.learningRate(), optimizer.momentum, optimizer.weightDecay, optimizer.nesterov, scratch));
       }
     }
-    if (optimizer.kind === 'adam') for (let unit = 0; unit < inDim; unit++) this.optimize(layer.weight + unit * outDim + from, to - from);
+    if (optimizer.kind === 'adam') {
+      for (let unit = 0; unit < inDim; unit++) {
+        const offset = layer.weight + unit * outDim + from;
+        this.calls.push(() => this.optimize(offset, to - from));
+      }
+    }
   }
 
   /** Thread `thread`'s range of the first layer's input units, from the main thread: balanced by the data's nonzeros per input. */
@@ -319,9 +397,13 @@ export class Runner {
     return this.plan.scratch + thread * this.plan.scratchBytes;
   }
 
-  /** Applies the optimizer to `count` parameters from float offset `offset`. */
+  private learningRate(): number {
+    return this.f64[(this.plan.control >> 3) + LEARNING_RATE];
+  }
+
+  /** Applies the optimizer to `count` parameters from float offset `offset`, at this step's learning rate. */
   private optimize(offset: number, count: number): void {
-    const { plan, k } = this;
+    const { plan, kernels: k } = this;
     const o = plan.optimizer!;
     const f = plan.control >> 3;
     const lr = this.f64[f + LEARNING_RATE];
@@ -335,4 +417,24 @@ export class Runner {
       k.sgdUpdate(plan.params + at, plan.grads + at, count, lr, o.weightDecay);
     }
   }
+}
+
+/** Runs a program. Apart from what finds the program, so that V8 optimizes this loop alone: early, and in a moment. */
+function execute(calls: readonly Call[]): void {
+  for (let i = 0; i < calls.length; i++) calls[i]();
+}
+
+function sameKey(a: Int32Array, b: Int32Array, length: number): boolean {
+  if (a.length !== length) return false;
+  for (let i = 0; i < length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Kernels that run nothing: each call goes to `append`, bound to its arguments, to be run later. */
+function recorder(kernels: Kernels, append: (call: Call) => void): Kernels {
+  const record: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(kernels)) {
+    if (typeof value === 'function') record[name] = (...args: unknown[]) => append((value as (...a: unknown[]) => void).bind(null, ...args));
+  }
+  return record as unknown as Kernels;
 }
