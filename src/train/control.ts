@@ -36,7 +36,11 @@ export const DATA_RANGES = 22;
 export const DATA_ENTRIES = 23;
 /** THREADS + 1 boundaries of the first layer's input units, one range per thread. */
 export const SPLITS = 24;
-export const MESSAGE = SPLITS + MAX_THREADS + 2;
+/** THREADS + 1 boundaries of a sparse first layer's columns, one range per thread (see balance.ts). */
+export const COLUMN_SPLITS = SPLITS + MAX_THREADS + 2;
+/** f64 slots, one per thread: milliseconds each has worked in the column phases since the main thread last read them. */
+export const BUSY = (COLUMN_SPLITS + MAX_THREADS + 2) / 2;
+export const MESSAGE = (BUSY + MAX_THREADS) * 2;
 /** Words of message: two UTF-16 code units each. */
 export const MESSAGE_CAPACITY = 120;
 /** Bytes the block takes. */

@@ -11,8 +11,9 @@
 // - by output units (columns of W1, in 16-column strips) for a sparse first layer, the bulk of a
 //   step: forward pass and update alike. Each thread then reads and writes only its own part of W1
 //   and of its optimizer state, which stays in its core's cache; split by rows, every thread read all
-//   of W1 each step, half of it just written by the other. The work is also split evenly, where the
-//   update's split by input units could only be balanced by an estimate of each pixel's nonzeros.
+//   of W1 each step, half of it just written by the other. The work is also split exactly (by the
+//   main thread, evenly unless one thread is lastingly slower: see balance.ts), where the update's
+//   split by input units could only be balanced by an estimate of each pixel's nonzeros.
 //
 // A thread does not work out its share of a phase at every step: the first time, and whenever the
 // shape of the work changes (the rows of a last, smaller batch, another data set's kind), it writes
@@ -27,21 +28,18 @@
 import type { Arena } from '../wasm/arena.js';
 import type { Kernels } from '../wasm/kernels.js';
 import {
-  CORRECTION1, CORRECTION2, DATA, DATA_ENTRIES, DATA_F32, DATA_KIND, DATA_RANGES, FROM, KEY0, KEY1, LEARNING_RATE, MAX_THREADS,
-  ORDER, Phase, ROWS, SPARSE, SPLITS, TARGET_DATA, THREADS, share,
+  BUSY, COLUMN_SPLITS, CORRECTION1, CORRECTION2, DATA, DATA_ENTRIES, DATA_F32, DATA_KIND, DATA_RANGES, FROM, KEY0, KEY1, LEARNING_RATE,
+  MAX_THREADS, ORDER, Phase, ROWS, SPARSE, SPLITS, TARGET_DATA, THREADS, share,
 } from './control.js';
 import { drawMaskRow, maskRowBytes } from './masks.js';
 import { drawAugmentRow } from './augment.js';
 import { Random } from '../random.js';
 import { SPARSE_ENTRY_BYTES, type DenseInputOp, type ForwardOp, type LayerUpdate, type Plan } from './plan.js';
 
-/** Columns per strip of the sparse kernels: a thread's share of a layer's outputs is whole strips. */
-const STRIP = 16;
-
 /** One call of a program: a kernel with its arguments bound, or a step that reads the control block as it runs. */
 type Call = () => void;
 
-/** What a phase's program depends on besides the plan: the phase, thread, threads, rows, then the words of KEYED, then the splits. */
+/** What a phase's program depends on besides the plan: the phase, thread, threads, rows, then the words of KEYED, then both splits. */
 const KEY_HEAD = 4;
 const KEYED = [SPARSE, DATA_KIND, TARGET_DATA] as const;
 
@@ -76,7 +74,7 @@ export class Runner {
   private readonly programs = new Map<number, Program[]>();
   /** The program being built. */
   private calls: Call[] = [];
-  private readonly key = new Int32Array(KEY_HEAD + KEYED.length + MAX_THREADS + 1);
+  private readonly key = new Int32Array(KEY_HEAD + KEYED.length + 2 * (MAX_THREADS + 1));
 
   constructor(arena: Arena, plan: Plan) {
     this.kernels = arena.kernels;
@@ -92,7 +90,15 @@ export class Runner {
   /** Runs thread `thread`'s share of `phase`, with the arguments in the control block. */
   run(phase: number, thread: number): void {
     ({ i32: this.i32, f64: this.f64, f32: this.f32 } = this.arena);
-    execute(this.program(phase, thread));
+    const calls = this.program(phase, thread);
+    if (phase !== Phase.FirstLayer && phase !== Phase.Update) {
+      execute(calls);
+      return;
+    }
+    // timed for the columns' balance (see balance.ts)
+    const started = performance.now();
+    execute(calls);
+    this.f64[(this.plan.control >> 3) + BUSY + thread] += performance.now() - started;
   }
 
   /** The program of thread `thread`'s share of `phase`, as the control block now asks for it: the last one, or a new one. */
@@ -106,8 +112,12 @@ export class Runner {
     key[2] = threads;
     key[3] = i32[c + ROWS];
     for (let i = 0; i < KEYED.length; i++) key[KEY_HEAD + i] = i32[c + KEYED[i]];
-    const length = KEY_HEAD + KEYED.length + threads + 1;
-    for (let t = 0; t <= threads; t++) key[KEY_HEAD + KEYED.length + t] = i32[c + SPLITS + t];
+    const splits = KEY_HEAD + KEYED.length;
+    const length = splits + 2 * (threads + 1);
+    for (let t = 0; t <= threads; t++) {
+      key[splits + t] = i32[c + SPLITS + t];
+      key[splits + threads + 1 + t] = i32[c + COLUMN_SPLITS + t];
+    }
     const programs = this.programs.get(phase);
     if (programs) for (let i = 0; i < programs.length; i++) if (sameKey(programs[i].key, key, length)) return programs[i].calls;
     return this.build(phase, thread, threads, length);
@@ -131,7 +141,7 @@ export class Runner {
       return;
     }
     if (phase === Phase.FirstLayer) {
-      this.firstLayer(thread, threads, rows);
+      this.firstLayer(thread, rows);
       return;
     }
     const [from, to] = share(rows, threads, thread);
@@ -173,11 +183,11 @@ export class Runner {
    * A sparse first layer's forward pass over every row of the batch, for this thread's columns; and
    * the CSC of this thread's input units, which the update reads.
    */
-  private firstLayer(thread: number, threads: number, rows: number): void {
+  private firstLayer(thread: number, rows: number): void {
     const { plan, k } = this;
     const op = plan.training[0];
     if (op.kind !== 'dense') return;
-    const [from, to] = share(op.outDim, threads, thread, STRIP);
+    const [from, to] = this.columns(thread);
     if (to > from) {
       k.denseForwardSparse(op.output + from * 4, plan.rowRange, plan.csrEntries, op.weight + from * 4, op.bias && op.bias + from * 4,
         op.mask && op.mask + from / 8, op.scale, rows, op.inDim, to - from, op.outDim, op.relu, this.scratch(thread));
@@ -298,7 +308,7 @@ export class Runner {
     const c = plan.control >> 2;
     const sparse = this.i32[c + SPARSE] !== 0;
     const columns = sparse ? this.columnGradient : undefined;
-    if (columns) this.transposedInputGradient(columns, thread, 0, rows, ...share(columns.inDim, threads, thread, STRIP));
+    if (columns) this.transposedInputGradient(columns, thread, 0, rows, ...this.columns(thread));
     for (const layer of plan.updates) {
       const first = layer.input < 0;
       const { inDim, outDim } = layer;
@@ -307,7 +317,7 @@ export class Runner {
       } else {
         const above = columns !== undefined && layer.dout === columns.dout && inDim === columns.inDim;
         // The first layer's split comes from the main thread, balanced by the data's nonzeros per input.
-        const [from, to] = first ? this.inputUnits(thread) : share(inDim, threads, thread, above ? STRIP : 4);
+        const [from, to] = first ? this.inputUnits(thread) : above ? this.columns(thread) : share(inDim, threads, thread);
         if (to > from) {
           const offset = layer.weight + from * outDim;
           const input = first ? plan.x : layer.input;
@@ -318,7 +328,7 @@ export class Runner {
       if (layer.bias < 0) continue;
       if (first && sparse) {
         // by the same columns: in this phase, this thread wrote these columns of dout itself
-        const [from, to] = share(outDim, threads, thread, STRIP);
+        const [from, to] = this.columns(thread);
         if (to === from) continue;
         k.denseBiasGradient(plan.grads + (layer.bias + from) * 4, layer.dout + from * 4, rows, to - from, outDim);
         this.calls.push(() => this.optimize(layer.bias + from, to - from));
@@ -352,7 +362,7 @@ export class Runner {
     const { plan, k, kernels } = this;
     const optimizer = plan.optimizer!;
     const { inDim, outDim } = layer;
-    const [from, to] = share(outDim, threads, thread, STRIP);
+    const [from, to] = this.columns(thread);
     if (to === from) return;
     for (let part = 0; part < threads; part++) {
       const [unit, end, start, entries] = this.cscPart(part);
@@ -374,6 +384,12 @@ export class Runner {
         this.calls.push(() => this.optimize(offset, to - from));
       }
     }
+  }
+
+  /** Thread `thread`'s columns of a sparse first layer (and rows of the layer above's W), from the main thread (see balance.ts). */
+  private columns(thread: number): [number, number] {
+    const at = (this.plan.control >> 2) + COLUMN_SPLITS + thread;
+    return [this.i32[at], this.i32[at + 1]];
   }
 
   /** Thread `thread`'s range of the first layer's input units, from the main thread: balanced by the data's nonzeros per input. */

@@ -14,9 +14,10 @@ import type { Arena } from '../wasm/arena.js';
 import { alignUp } from '../wasm/arena.js';
 import { countNonzeros, type Inputs } from './batches.js';
 import {
-  CORRECTION1, CORRECTION2, DATA, DATA_F32, DATA_KIND, DATA_RANGES, DATA_ENTRIES, DATA_U8, FROM, KEY0, KEY1, LEARNING_RATE,
-  ORDER, Phase, ROWS, SPARSE, SPLITS, TARGET_DATA, THREADS, share,
+  BUSY, COLUMN_SPLITS, CORRECTION1, CORRECTION2, DATA, DATA_F32, DATA_KIND, DATA_RANGES, DATA_ENTRIES, DATA_U8, FROM, KEY0, KEY1,
+  LEARNING_RATE, ORDER, Phase, ROWS, SPARSE, SPLITS, TARGET_DATA, THREADS, share,
 } from './control.js';
+import { ColumnBalance } from './balance.js';
 import type { OptimizerConfig } from './optimizers.js';
 import { SPARSE_ENTRY_BYTES, buildPlan, type ModelRegions, type Plan } from './plan.js';
 import { Runner } from './runner.js';
@@ -94,6 +95,10 @@ export class Session {
   private pool: WorkerPool | undefined;
   private closed = false;
   private readonly balance: Float64Array;
+  /** How a sparse first layer's columns are shared between this many threads (see balance.ts). */
+  private columnBalance: ColumnBalance | undefined;
+  /** Whether the last trainRows took the sparse path, whose column phases the update then times. */
+  private trainedSparse = false;
 
   /** Leases memory and copies the data sets in; `optimizer` undefined makes an inference-only session. */
   constructor(model: SessionModel, capacity: number, data: readonly DataSpec[], optimizer?: OptimizerConfig, augment?: AugmentConfig) {
@@ -188,6 +193,7 @@ export class Session {
     const i32 = this.arena.i32;
     i32[c + KEY0] = random.nextUint32() | 0;
     i32[c + KEY1] = random.nextUint32() | 0;
+    this.trainedSparse = sparse;
     if (sparse) {
       this.run(Phase.TrainInput);
       this.run(Phase.FirstLayer);
@@ -206,6 +212,9 @@ export class Session {
     f64[f + CORRECTION1] = correction1;
     f64[f + CORRECTION2] = correction2;
     this.run(Phase.Update);
+    const busy = f64.subarray(f + BUSY, f + BUSY + this.threads);
+    if (this.trainedSparse && this.threads > 1) this.columnBalance?.record(busy);
+    busy.fill(0);
   }
 
   /** Mean loss and accuracy over a data set with targets, in batches of the plan's capacity. */
@@ -261,6 +270,15 @@ export class Session {
     i32[c + THREADS] = this.threads;
     // Written for every call: a nested call (a predict in a callback) shares the control block.
     this.splitFirstLayer(sparse);
+    this.splitColumns();
+  }
+
+  /** The first layer's columns per thread, as its balance has them: even to begin with. */
+  private splitColumns(): void {
+    const first = this.plan.training[0];
+    const columns = first?.kind === 'dense' ? first.outDim : 0;
+    if (this.columnBalance?.threads !== this.threads) this.columnBalance = new ColumnBalance(columns, this.threads);
+    this.arena.i32.set(this.columnBalance.boundaries, (this.plan.control >> 2) + COLUMN_SPLITS);
   }
 
   /** The first layer's input units per thread: by nonzeros for sparse batches, evenly otherwise. */
