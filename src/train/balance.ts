@@ -37,11 +37,11 @@ export class ColumnBalance {
   }
 
   /**
-   * Adds one step's milliseconds of work in the column phases, per thread; at the end of a window,
-   * re-shares if two windows in a row said so. Returns whether the boundaries changed.
+   * Adds one step's milliseconds of work in the column phases, thread t's at busy[from + t]; at the
+   * end of a window, re-shares if two windows in a row said so. Returns whether the boundaries changed.
    */
-  record(busy: ArrayLike<number>): boolean {
-    for (let t = 0; t < this.threads; t++) this.busy[t] += busy[t];
+  record(busy: ArrayLike<number>, from = 0): boolean {
+    for (let t = 0; t < this.threads; t++) this.busy[t] += busy[from + t];
     if (++this.steps < BALANCE_WINDOW) return false;
     const proposal = this.propose();
     this.busy.fill(0);

@@ -372,10 +372,14 @@ export class Runner {
       if (optimizer.kind === 'adam') {
         k.denseWeightGradientSparse(plan.grads + offset, start, entries, dout, rows, end - unit, to - from, outDim, this.scratch(thread));
       } else {
+        const weight = plan.params + offset;
         const velocity = optimizer.kind === 'momentum' ? plan.state[0] + offset : 0;
+        const units = end - unit;
+        const columns = to - from;
         const scratch = this.scratch(thread);
-        this.calls.push(() => kernels.denseWeightUpdateSparse(plan.params + offset, velocity, start, entries, dout, rows, end - unit, to - from, outDim,
-          this.learningRate(), optimizer.momentum, optimizer.weightDecay, optimizer.nesterov, scratch));
+        const { momentum, weightDecay, nesterov } = optimizer;
+        this.calls.push(() => kernels.denseWeightUpdateSparse(weight, velocity, start, entries, dout, rows, units, columns, outDim,
+          this.learningRate(), momentum, weightDecay, nesterov, scratch));
       }
     }
     if (optimizer.kind === 'adam') {
@@ -422,7 +426,7 @@ export class Runner {
     const { plan, kernels: k } = this;
     const o = plan.optimizer!;
     const f = plan.control >> 3;
-    const lr = this.f64[f + LEARNING_RATE];
+    const lr = this.learningRate();
     const at = offset * 4;
     if (o.kind === 'adam') {
       k.adamUpdate(plan.params + at, plan.grads + at, plan.state[0] + at, plan.state[1] + at, count, lr,

@@ -97,8 +97,6 @@ export class Session {
   private readonly balance: Float64Array;
   /** How a sparse first layer's columns are shared between this many threads (see balance.ts). */
   private columnBalance: ColumnBalance | undefined;
-  /** Whether the last trainRows took the sparse path, whose column phases the update then times. */
-  private trainedSparse = false;
 
   /** Leases memory and copies the data sets in; `optimizer` undefined makes an inference-only session. */
   constructor(model: SessionModel, capacity: number, data: readonly DataSpec[], optimizer?: OptimizerConfig, augment?: AugmentConfig) {
@@ -193,7 +191,6 @@ export class Session {
     const i32 = this.arena.i32;
     i32[c + KEY0] = random.nextUint32() | 0;
     i32[c + KEY1] = random.nextUint32() | 0;
-    this.trainedSparse = sparse;
     if (sparse) {
       this.run(Phase.TrainInput);
       this.run(Phase.FirstLayer);
@@ -212,9 +209,9 @@ export class Session {
     f64[f + CORRECTION1] = correction1;
     f64[f + CORRECTION2] = correction2;
     this.run(Phase.Update);
-    const busy = f64.subarray(f + BUSY, f + BUSY + this.threads);
-    if (this.trainedSparse && this.threads > 1) this.columnBalance?.record(busy);
-    busy.fill(0);
+    // the column phases' times of a sparse step (the last trainRows' arguments are still in place)
+    if (this.arena.i32[(this.plan.control >> 2) + SPARSE] && this.threads > 1) this.columnBalance?.record(f64, f + BUSY);
+    f64.fill(0, f + BUSY, f + BUSY + this.threads);
   }
 
   /** Mean loss and accuracy over a data set with targets, in batches of the plan's capacity. */
