@@ -13,6 +13,7 @@
  * }
  */
 export class MnistWasmError extends Error {
+  /** Stable identifier of the kind of failure, for programmatic handling; each subclass's summary gives its value. */
   readonly code: string;
 
   constructor(code: string, message: string) {
@@ -22,44 +23,64 @@ export class MnistWasmError extends Error {
   }
 }
 
-/** An IDX file (or bytes claimed to be one) is malformed: bad magic, truncated, inconsistent sizes. */
+/**
+ * An IDX file (or bytes claimed to be one) is malformed: bad magic, truncated, inconsistent sizes.
+ * `code`: `'IDX_FORMAT'`.
+ */
 export class IdxFormatError extends MnistWasmError {
   constructor(message: string) {
     super('IDX_FORMAT', message);
   }
 }
 
-/** A data file or folder could not be found or read. */
+/**
+ * A data file or folder could not be found or read.
+ * `code`: `'DATA_NOT_FOUND'`.
+ */
 export class DataNotFoundError extends MnistWasmError {
   constructor(message: string) {
     super('DATA_NOT_FOUND', message);
   }
 }
 
-/** Arrays given to fit, evaluate or predict, or a data set, do not have the shape the model needs. */
+/**
+ * Arrays given to fit, evaluate or predict, or a data set, do not have the shape the model needs.
+ * `code`: `'SHAPE_MISMATCH'`.
+ */
 export class ShapeError extends MnistWasmError {
   constructor(message: string) {
     super('SHAPE_MISMATCH', message);
   }
 }
 
-/** An option or argument is outside what it may be (a rate of 1.5, a batch size of 0, an unknown name). */
+/**
+ * An option or argument is outside what it may be (a rate of 1.5, a batch size of 0, an unknown name).
+ * `code`: `'INVALID_ARGUMENT'`.
+ */
 export class InvalidArgumentError extends MnistWasmError {
   constructor(message: string) {
     super('INVALID_ARGUMENT', message);
   }
 }
 
-/** fit or evaluate was called on a model that has not been compiled. */
+/**
+ * fit or evaluate was called on a model that has not been compiled.
+ * `code`: `'NOT_COMPILED'`.
+ */
 export class NotCompiledError extends MnistWasmError {
   constructor(method: string) {
     super('NOT_COMPILED', `${method}() needs a compiled model: call model.compile({ loss, optimizer }) first`);
   }
 }
 
-/** The loss became NaN or infinite; the weights are those from before the failing batch. */
+/**
+ * The loss became NaN or infinite; the weights are those from before the failing batch.
+ * `code`: `'DIVERGED'`.
+ */
 export class TrainingDivergedError extends MnistWasmError {
+  /** Zero-based epoch of the failing batch (the message counts from 1). */
   readonly epoch: number;
+  /** Zero-based index, within that epoch, of the batch whose loss was not finite. */
   readonly batch: number;
 
   constructor(epoch: number, batch: number, loss: number) {
@@ -73,31 +94,46 @@ export class TrainingDivergedError extends MnistWasmError {
   }
 }
 
-/** The WebAssembly kernels are not loaded yet, or could not be loaded. */
+/**
+ * The WebAssembly kernels are not loaded yet, or could not be loaded.
+ * `code`: `'KERNELS_UNAVAILABLE'`.
+ */
 export class KernelsUnavailableError extends MnistWasmError {
   constructor(message: string) {
     super('KERNELS_UNAVAILABLE', message);
   }
 }
 
-/** Bytes claimed to be a saved model are not one: bad magic or version, truncated, inconsistent, or corrupted. */
+/**
+ * Bytes claimed to be a saved model are not one: bad magic or version, truncated, inconsistent, or corrupted.
+ * `code`: `'MODEL_FORMAT'`.
+ */
 export class ModelFormatError extends MnistWasmError {
   constructor(message: string) {
     super('MODEL_FORMAT', message);
   }
 }
 
-/** A model file or checkpoint is sound but made for another network, optimizer or data set; the message says what differs. */
+/**
+ * A model file or checkpoint is sound but made for another network, optimizer or data set; the message says what differs.
+ * `code`: `'MODEL_MISMATCH'`.
+ */
 export class ModelMismatchError extends MnistWasmError {
   constructor(message: string) {
     super('MODEL_MISMATCH', message);
   }
 }
 
-/** A fit was stopped by its AbortSignal (or Ctrl-C in the command); `checkpoint` is where it was saved, if it was. */
+/**
+ * A fit was stopped by its AbortSignal (or Ctrl-C in the command); `checkpoint` is where it was saved, if it was.
+ * `code`: `'INTERRUPTED'`.
+ */
 export class TrainingInterruptedError extends MnistWasmError {
+  /** Zero-based epoch of the first batch that did not run; a resume starts there. */
   readonly epoch: number;
+  /** Zero-based index, within that epoch, of the first batch that did not run. */
   readonly batch: number;
+  /** The checkpoint's path, `'your checkpoint.save'` when only a `save` function took it, or undefined when none was asked for. */
   readonly checkpoint: string | undefined;
 
   constructor(epoch: number, batch: number, checkpoint: string | undefined) {
@@ -112,21 +148,30 @@ export class TrainingInterruptedError extends MnistWasmError {
   }
 }
 
-/** A file could not be written; the file that was there before is left as it was. */
+/**
+ * A file could not be written; the file that was there before is left as it was.
+ * `code`: `'SAVE_FAILED'`.
+ */
 export class SaveFailedError extends MnistWasmError {
   constructor(message: string) {
     super('SAVE_FAILED', message);
   }
 }
 
-/** A WebAssembly kernel trapped: a bug in this library, reported with what was running instead of a bare RuntimeError. */
+/**
+ * A WebAssembly kernel trapped: a bug in this library, reported with what was running instead of a bare RuntimeError.
+ * `code`: `'KERNEL_FAULT'`.
+ */
 export class KernelFaultError extends MnistWasmError {
   constructor(message: string) {
     super('KERNEL_FAULT', message);
   }
 }
 
-/** Worker threads could not start, or one failed while running its share of a step. */
+/**
+ * Worker threads could not start, or one failed while running its share of a step.
+ * `code`: `'THREADS'`.
+ */
 export class ThreadsError extends MnistWasmError {
   constructor(message: string) {
     super('THREADS', message);

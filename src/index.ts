@@ -2,7 +2,7 @@
 
 export { init, kernelBuild, type InitOptions, type KernelBuild, type KernelSource } from './wasm/kernels.js';
 export { loadMnist, MNIST_FILE_NAMES, type Dataset, type LoadMnistOptions, type MnistPart } from './data/mnist.js';
-export { parseIdx, parseIdxBytes, type IdxArray, type IdxDType } from './data/idx.js';
+export { parseIdx, parseIdxBytes, type IdxArray, type IdxData, type IdxDType } from './data/idx.js';
 export { toCategorical } from './data/categorical.js';
 export {
   dense, relu, dropout, softmax,

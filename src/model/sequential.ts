@@ -25,17 +25,22 @@ import { resolveTopology, weightShapes, type Topology } from './topology.js';
 /** The weight shapes a stack of layers has; checks that the layers fit together. */
 const shapesOf = (layers: Layer[]): number[][] => weightShapes(resolveTopology(layers));
 
+/** The losses `compile` accepts: categorical cross-entropy, in this library's spelling or Keras's. */
 export type LossName = 'categoricalCrossentropy' | 'categorical_crossentropy';
 
+/** Options of {@link Sequential.compile}. Keras: `model.compile(loss, optimizer, metrics)`. */
 export interface CompileOptions {
   /** Categorical cross-entropy over a final softmax (computed fused and numerically stable). */
   loss: LossName;
+  /** `sgd(…)` or `adam(…)`, or their names for the defaults, as TensorFlow.js allows. */
   optimizer: OptimizerConfig | 'sgd' | 'adam';
   /** 'accuracy' is always reported; listing it is accepted for Keras compatibility. */
   metrics?: Array<'accuracy' | 'acc'>;
 }
 
+/** Options of the {@link Sequential} constructor. */
 export interface SequentialOptions {
+  /** Shown by `summary()` and kept in saved files; 'sequential' by default, as in Keras. */
   name?: string;
   /** Seeds the initial weights; without it they come from fit's seed, or a random one. */
   seed?: number;
@@ -67,7 +72,9 @@ interface TrainingMemory {
  * await model.fit(xTrain, yTrain, { batchSize: 256, epochs: 10, validationData: [xTest, yTest], seed: 1 });
  */
 export class Sequential {
+  /** The model's name, from its options; 'sequential' by default. */
   readonly name: string;
+  /** The layer configurations, in order (a copy of the array given to the constructor). */
   readonly layers: readonly Layer[];
   private readonly topology: Topology;
   private readonly seed: number | undefined;

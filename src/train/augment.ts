@@ -26,7 +26,12 @@ export interface AugmentOptions {
    * a Gaussian of standard deviation `sigma` pixels and scaled by `alpha` pixels (Simard et al. used
    * sigma 4, alpha 34).
    */
-  elastic?: { alpha: number; sigma: number };
+  elastic?: {
+    /** Scale of the displacement in pixels, 0 to 1000; 0 turns the distortion off. */
+    alpha: number;
+    /** Standard deviation of the Gaussian blur in pixels, 0.5 to 100. */
+    sigma: number;
+  };
   /**
    * Interpolated grey levels below this (0 to 255) become 0; pixels sampled exactly keep theirs. The
    * faint halo that bilinear sampling spreads around strokes would otherwise make a third more pixels

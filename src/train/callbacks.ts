@@ -9,6 +9,7 @@ import type { Callbacks, EpochLogs, TrainingContext } from './loop.js';
 /** An epoch figure to watch: a loss is better lower, an accuracy higher. */
 export type Monitor = 'loss' | 'accuracy' | 'valLoss' | 'valAccuracy';
 
+/** Options of {@link earlyStopping}; every one may be left out. */
 export interface EarlyStoppingOptions {
   /** 'valLoss' by default. */
   monitor?: Monitor;
@@ -52,7 +53,12 @@ function checkNonNegative(where: string, field: string, value: unknown): number 
  * @example
  * await model.fit(x, y, { validationSplit: 0.1, epochs: 100, callbacks: [earlyStopping({ patience: 5, restoreBestWeights: true })] });
  */
-export function earlyStopping(options: EarlyStoppingOptions = {}): Callbacks & { stoppedEpoch: number | undefined; bestEpoch: number | undefined } {
+export function earlyStopping(options: EarlyStoppingOptions = {}): Callbacks & {
+  /** Zero-based epoch after which it stopped the fit; undefined if it did not. Keras: `stopped_epoch`. */
+  stoppedEpoch: number | undefined;
+  /** Zero-based epoch with the best monitored figure so far; undefined before the first epoch ends. Keras: `best_epoch`. */
+  bestEpoch: number | undefined;
+} {
   const where = 'earlyStopping';
   const { better, read } = watch(where, options.monitor ?? 'valLoss');
   const patience = checkCount(where, 'patience', options.patience ?? 0);
@@ -93,6 +99,7 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): Callbacks & {
   return state;
 }
 
+/** Options of {@link reduceLROnPlateau}; every one may be left out. */
 export interface ReduceLROnPlateauOptions {
   /** 'valLoss' by default. */
   monitor?: Monitor;
@@ -100,6 +107,7 @@ export interface ReduceLROnPlateauOptions {
   factor?: number;
   /** Epochs without improvement before lowering it; 10 by default. */
   patience?: number;
+  /** A change smaller than this is no improvement; 0 by default. */
   minDelta?: number;
   /** Epochs to wait after a reduction before counting again; 0 by default. */
   cooldown?: number;
@@ -114,7 +122,10 @@ export interface ReduceLROnPlateauOptions {
  * @example
  * callbacks: [reduceLROnPlateau({ factor: 0.5, patience: 3 })]
  */
-export function reduceLROnPlateau(options: ReduceLROnPlateauOptions = {}): Callbacks & { reductions: number[] } {
+export function reduceLROnPlateau(options: ReduceLROnPlateauOptions = {}): Callbacks & {
+  /** Zero-based epochs after which the rate was lowered, in order; emptied when a fit begins. */
+  reductions: number[];
+} {
   const where = 'reduceLROnPlateau';
   const { better, read } = watch(where, options.monitor ?? 'valLoss');
   const factor = options.factor ?? 0.1;
@@ -161,6 +172,7 @@ export function reduceLROnPlateau(options: ReduceLROnPlateauOptions = {}): Callb
   return state;
 }
 
+/** Options of {@link csvLogger} and {@link jsonLogger}: a `path`, a `write` function, or both. */
 export interface LoggerOptions {
   /** A file to write (Node): created afresh, one line per epoch, flushed as it goes. */
   path?: string;

@@ -16,19 +16,29 @@ import { Session, type DataSpec, type SessionModel } from './session.js';
 
 /** What a callback sees after each batch. */
 export interface BatchLogs {
+  /** Zero-based index of the batch within its epoch. */
   batch: number;
+  /** Rows in the batch: `batchSize`, or fewer for an epoch's last batch. */
   size: number;
+  /** Mean loss over the batch, computed before the update and with dropout on. */
   loss: number;
+  /** Fraction of the batch's rows whose largest output is at their target's class, 0 to 1. */
   accuracy: number;
 }
 
 /** What a callback sees after each epoch; val* only with validationData. */
 export interface EpochLogs {
+  /** Mean training loss over the epoch's rows, each batch's taken before its update and with dropout on. */
   loss: number;
+  /** Training accuracy over the epoch, measured as `loss` is, 0 to 1. */
   accuracy: number;
+  /** Mean loss on the validation data after the epoch, without dropout. */
   valLoss?: number;
+  /** Accuracy on the validation data after the epoch, 0 to 1. */
   valAccuracy?: number;
+  /** Wall-clock time of the epoch in seconds, validation included. */
   seconds: number;
+  /** The learning rate of the epoch's first update, after any scaling by callbacks. */
   learningRate: number;
 }
 
@@ -36,7 +46,9 @@ export interface EpochLogs {
 export interface TrainingContext {
   /** Ends the fit after the current epoch. */
   stop(): void;
+  /** Copies of the model's weights, in {@link Sequential.getWeights}'s order. */
   getWeights(): Float32Array[];
+  /** Replaces the model's weights; see {@link Sequential.setWeights}. */
   setWeights(weights: readonly Float32Array[]): void;
   /** Multiplies every later learning rate, schedule or not; 1 at the start. */
   learningRateScale: number;
@@ -46,13 +58,22 @@ export interface TrainingContext {
 export interface Callbacks {
   /** Called once before onTrainBegin, with what the callback may act on. */
   setContext?(context: TrainingContext): void;
+  /** Called once before the first epoch. */
   onTrainBegin?(): void | Promise<void>;
+  /** Called once after the last epoch, or the one a callback stopped at; not when the fit throws. */
   onTrainEnd?(history: History): void | Promise<void>;
+  /** Called before each epoch, with its zero-based index. */
   onEpochBegin?(epoch: number): void | Promise<void>;
+  /** Called after each epoch and its validation, with its zero-based index and figures. */
   onEpochEnd?(epoch: number, logs: EpochLogs): void | Promise<void>;
+  /** Called after each batch's update, with its zero-based index within the epoch. */
   onBatchEnd?(batch: number, logs: BatchLogs): void | Promise<void>;
 }
 
+/**
+ * Options of {@link Sequential.fit}; every one may be left out. Keras: the keyword arguments of
+ * `model.fit` (`batch_size`, `epochs`, `validation_data`, …).
+ */
 export interface FitOptions {
   /** Rows per optimizer step; 32 by default, as in Keras. The last batch of an epoch may be smaller. */
   batchSize?: number;
@@ -83,6 +104,7 @@ export interface FitOptions {
    * of the inputs are nonzero, as with MNIST. Results do not depend on it, only speed.
    */
   sparseInput?: boolean;
+  /** One callback or several, called in the order given. Keras: `callbacks`. */
   callbacks?: Callbacks | Callbacks[];
   /**
    * Saves a checkpoint (the model, its optimizer's state, the generator's state and the batch order)
@@ -105,8 +127,11 @@ export interface FitOptions {
   augment?: AugmentOptions;
 }
 
+/** Where and how often {@link FitOptions.checkpoint} saves: a `path`, a `save` function, or both. */
 export interface CheckpointOptions {
+  /** A file to write in Node, replaced whole at each checkpoint; `resume` takes the same path. */
   path?: string;
+  /** Receives each checkpoint's bytes, which `resume` takes back; fit awaits it. */
   save?: (bytes: Uint8Array) => void | Promise<void>;
   /** 'epoch' (the default), or a number of batches. */
   every?: 'epoch' | number;
@@ -129,12 +154,19 @@ export type ResumePoint = CheckpointPoint;
 
 /** Per-epoch figures of a fit, as TensorFlow.js's History: `history.history.loss[epoch]`. */
 export interface History {
+  /** Zero-based index of each epoch; a resumed fit's history also holds the epochs before its checkpoint. */
   epoch: number[];
+  /** Each {@link EpochLogs} figure, one entry per epoch. */
   history: {
+    /** {@link EpochLogs.loss} of each epoch. */
     loss: number[];
+    /** {@link EpochLogs.accuracy} of each epoch. */
     accuracy: number[];
+    /** {@link EpochLogs.valLoss} of each epoch; empty without validation data. */
     valLoss: number[];
+    /** {@link EpochLogs.valAccuracy} of each epoch; empty without validation data. */
     valAccuracy: number[];
+    /** {@link EpochLogs.seconds} of each epoch. */
     seconds: number[];
   };
 }

@@ -7,34 +7,45 @@ import { InvalidArgumentError, describe } from '../errors.js';
 /** A learning rate that depends on the optimizer step (0 for the first batch). Keras: `LearningRateSchedule`. */
 export type LearningRateSchedule = (step: number) => number;
 
+/** Options of {@link sgd}; every one may be left out. */
 export interface SgdOptions {
   /** 0.01 by default, or a schedule. */
   learningRate?: number | LearningRateSchedule;
   /** 0 by default (plain SGD). */
   momentum?: number;
+  /** Nesterov momentum, as PyTorch computes it (needs a momentum above 0); false by default. */
   nesterov?: boolean;
   /** L2 penalty added to the gradient (as PyTorch's SGD does); 0 by default. */
   weightDecay?: number;
 }
 
+/** Options of {@link adam}; every one may be left out. */
 export interface AdamOptions {
   /** 0.001 by default, or a schedule. */
   learningRate?: number | LearningRateSchedule;
+  /** Decay rate of the gradient's running mean, in [0, 1); 0.9 by default. */
   beta1?: number;
+  /** Decay rate of the squared gradient's running mean, in [0, 1); 0.999 by default. */
   beta2?: number;
+  /** Added to the root of the second moment to keep the step finite; above 0, 1e-7 by default as in Keras. */
   epsilon?: number;
   /** Decoupled weight decay (AdamW); 0 by default. */
   weightDecay?: number;
 }
 
+/** SGD with every option settled, as {@link sgd} returns it for `compile`. */
 export interface SgdConfig extends Required<SgdOptions> {
+  /** Tells the kinds of {@link OptimizerConfig} apart. */
   kind: 'sgd';
 }
 
+/** Adam with every option settled, as {@link adam} returns it for `compile`. */
 export interface AdamConfig extends Required<AdamOptions> {
+  /** Tells the kinds of {@link OptimizerConfig} apart. */
   kind: 'adam';
 }
 
+/** An optimizer for {@link CompileOptions.optimizer}, as {@link sgd} or {@link adam} makes it. */
 export type OptimizerConfig = SgdConfig | AdamConfig;
 
 /**

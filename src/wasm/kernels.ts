@@ -63,6 +63,7 @@ export interface Kernels {
 /** What `init` accepts: a compiled module, the file's bytes, a fetch Response, or the file's URL. */
 export type KernelSource = WebAssembly.Module | BufferSource | Response | URL | string;
 
+/** Options of {@link init}. */
 export interface InitOptions {
   /**
    * Use the relaxed-SIMD build, whose multiply-adds become fused (FMA) where the CPU has them: faster,
