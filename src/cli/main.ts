@@ -11,7 +11,8 @@ import { Sequential, loadModel } from '../model/sequential.js';
 import { init, kernelBuild } from '../wasm/kernels.js';
 import { adam, sgd } from '../train/optimizers.js';
 import { cosineDecay } from '../train/schedules.js';
-import { parseCommand, USAGE, UsageError, type EvaluateCommand, type PredictCommand, type TrainCommand } from './args.js';
+import { helpText } from './help.js';
+import { parseCommand, UsageError, type EvaluateCommand, type PredictCommand, type TrainCommand } from './args.js';
 import { readImages } from './images.js';
 import { renderReport, type ReportData } from './report.js';
 import { writeFileAtomic } from '../platform/files.js';
@@ -22,7 +23,7 @@ import { describeRecipe, type Recipe } from './recipes.js';
 async function main(argv: string[]): Promise<number> {
   const command = parseCommand(argv);
   if (command.command === 'help') {
-    process.stdout.write(`${USAGE}\n`);
+    process.stdout.write(`${helpText(command.topic)}\n`);
     return 0;
   }
   if (command.command === 'version') {

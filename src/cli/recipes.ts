@@ -70,8 +70,20 @@ export const RECIPES: Record<string, Recipe> = {
   },
 };
 
+/** What each recipe is for, in a few words: the command's help lists them. */
+export const RECIPE_PURPOSES: Record<string, string> = {
+  seed: 'the Keras notebook, exactly',
+  default: 'the same network, trained well',
+  best: 'the same network on distorted digits',
+};
+
 /** One line that says exactly what will be trained. */
 export function describeRecipe(recipe: Recipe, inputDim: number, classes: number): string {
+  return `Recipe ${recipe.name}: ${describeNetwork(recipe, inputDim, classes)}`;
+}
+
+/** The network and its training, without the recipe's name. */
+export function describeNetwork(recipe: Recipe, inputDim: number, classes: number): string {
   const shape = [inputDim, ...recipe.hidden, classes].join('-');
   const optimizer =
     recipe.optimizer === 'adam'
@@ -82,7 +94,7 @@ export function describeRecipe(recipe: Recipe, inputDim: number, classes: number
   const rate = `lr ${recipe.learningRate}${recipe.schedule === 'cosine' ? ' with cosine decay' : ''}`;
   const augment = recipe.augment ? `, ${describeAugment(recipe.augment)}` : '';
   return (
-    `Recipe ${recipe.name}: ${shape}, ${recipe.kernelInitializer} init, ReLU, dropout ${recipe.dropout}, ` +
+    `${shape}, ${recipe.kernelInitializer} init, ReLU, dropout ${recipe.dropout}, ` +
     `${optimizer} ${rate}, batch ${recipe.batchSize}, ${recipe.epochs} epochs${augment}, seed ${recipe.seed}`
   );
 }
