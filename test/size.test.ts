@@ -1,0 +1,55 @@
+// Budgets that are checked, not typed: the sizes users download, measured by `npm run size`'s own
+// script on the build that `npm test` made, against the budgets and against the README's table.
+
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+interface Sizes {
+  files: Array<{ what: string; bytes: number; gzipped: number }>;
+  lines: Array<{ what: string; lines: number }>;
+}
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const sizes = JSON.parse(execFileSync(process.execPath, ['bench/size.js', '--json'], { cwd: root, encoding: 'utf8' })) as Sizes;
+const file = (what: string) => sizes.files.find((row) => row.what.startsWith(what))!;
+
+/** The browser entry gzipped as of the README's rewrite (26,875 bytes), plus 1 KB of room. */
+const BROWSER_ENTRY_BUDGET = 26_875 + 1024;
+const WASM_BUDGET = 25 * 1024;
+
+describe('npm run size', () => {
+  it(`keeps the main browser entry within ${BROWSER_ENTRY_BUDGET} bytes gzipped`, () => {
+    expect(file('library, browser entry').gzipped).toBeLessThanOrEqual(BROWSER_ENTRY_BUDGET);
+  });
+
+  it('keeps every .wasm build within 25 KB gzipped', () => {
+    const builds = sizes.files.filter((row) => row.what.endsWith('.wasm'));
+    expect(builds).toHaveLength(4);
+    for (const build of builds) expect(build.gzipped, build.what).toBeLessThanOrEqual(WASM_BUDGET);
+  });
+
+  it("agrees with the README's size table (regenerate it with npm run size -- --markdown)", () => {
+    const readme = readFileSync(`${root}/README.md`, 'utf8');
+    const table = /<!-- size:begin -->\n([\s\S]*?)<!-- size:end -->/.exec(readme)?.[1];
+    expect(table, 'README.md has no <!-- size:begin --> … <!-- size:end --> block').toBeDefined();
+    const rows = table!.split('\n').filter((line) => line.startsWith('| ') && !line.startsWith('| what') && !line.startsWith('| ---'));
+    expect(rows).toHaveLength(sizes.files.length + sizes.lines.length);
+    for (const row of rows) {
+      const [what, first, second] = row.split('|').slice(1, -1).map((cell) => cell.trim());
+      const measuredFile = sizes.files.find((entry) => entry.what === what);
+      if (measuredFile) {
+        // Within 2% or 0.2 KB: a table typed by hand, or left behind by a real change, fails.
+        const close = (shown: string, bytes: number) => Math.abs(parseFloat(shown) * 1024 - bytes) <= Math.max(0.02 * bytes, 205);
+        expect(close(first, measuredFile.bytes), `${what}: README says ${first}, measured ${measuredFile.bytes} bytes`).toBe(true);
+        expect(close(second, measuredFile.gzipped), `${what}: README says ${second} gzipped, measured ${measuredFile.gzipped} bytes`).toBe(true);
+      } else {
+        const measured = sizes.lines.find((entry) => entry.what === what);
+        expect(measured, `README's size table has a row "${what}" that npm run size does not measure`).toBeDefined();
+        const shown = Number(first.replace(/[^\d]/g, ''));
+        expect(Math.abs(shown - measured!.lines), `${what}: README says ${first}, measured ${measured!.lines}`).toBeLessThanOrEqual(0.05 * measured!.lines);
+      }
+    }
+  });
+});
