@@ -178,6 +178,29 @@ export class ThreadsError extends MnistWasmError {
   }
 }
 
+/**
+ * A model was asked to change while an operation that changes it was running: a second `fit`, or
+ * `compile`, `setWeights`, `loadWeights`, `startThreads` or `stopThreads` during a fit. `predict` and
+ * `evaluate` still work during a fit. TensorFlow.js refuses a second concurrent `fit` likewise.
+ * `code`: `'MODEL_BUSY'`.
+ */
+export class ModelBusyError extends MnistWasmError {
+  constructor(message: string) {
+    super('MODEL_BUSY', message);
+  }
+}
+
+/**
+ * The model, its data or its batches need more WebAssembly memory than the engine can give (4 GiB at
+ * most, often less in a browser); the message says how much was asked for.
+ * `code`: `'OUT_OF_MEMORY'`.
+ */
+export class OutOfMemoryError extends MnistWasmError {
+  constructor(message: string) {
+    super('OUT_OF_MEMORY', message);
+  }
+}
+
 /** Formats a value for an error message without dumping whole arrays. */
 export function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
@@ -191,4 +214,54 @@ export function requirePositiveInteger(where: string, field: string, value: unkn
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
     throw new InvalidArgumentError(`${where}: ${field} must be a positive integer, got ${describe(value)}`);
   }
+}
+
+/** Throws an InvalidArgumentError unless `value` is a whole number in [0, 2³²), as every seed must be. */
+export function requireSeed(where: string, field: string, value: unknown): void {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value >= 2 ** 32) {
+    throw new InvalidArgumentError(`${where}: ${field} must be an integer from 0 to 4294967295, got ${describe(value)}`);
+  }
+}
+
+/**
+ * Throws an InvalidArgumentError unless `options` is undefined or a plain object whose every key is one
+ * of `known`; the message names the unknown key and the known one nearest to it, so a misspelt option
+ * (`batchsize`) is never silently ignored.
+ */
+export function checkOptionKeys(where: string, options: unknown, known: readonly string[]): void {
+  if (options === undefined) return;
+  if (typeof options !== 'object' || options === null || Array.isArray(options) || ArrayBuffer.isView(options)) {
+    throw new InvalidArgumentError(`${where}: options must be an object, got ${describe(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (known.includes(key)) continue;
+    const nearest = nearestName(key, known);
+    throw new InvalidArgumentError(
+      `${where}: unknown option ${JSON.stringify(key)}` + (nearest ? `; did you mean ${JSON.stringify(nearest)}?` : `; known: ${known.join(', ')}`),
+    );
+  }
+}
+
+/** The known name closest to `name` (case aside, by edit distance), if any is close enough to be a typo. */
+export function nearestName(name: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of known) {
+    const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
+  }
+  return bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
+}
+
+/** Levenshtein distance, with a swap of two neighbouring letters counted as one edit. */
+function editDistance(a: string, b: string): number {
+  const rows = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      rows[i][j] = Math.min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) rows[i][j] = Math.min(rows[i][j], rows[i - 2][j - 2] + 1);
+    }
+  }
+  return rows[a.length][b.length];
 }

@@ -25,5 +25,5 @@ export type { Inputs } from './train/batches.js';
 export {
   MnistWasmError, IdxFormatError, DataNotFoundError, ShapeError, InvalidArgumentError, NotCompiledError,
   TrainingDivergedError, KernelsUnavailableError, ThreadsError, ModelFormatError, ModelMismatchError,
-  TrainingInterruptedError, KernelFaultError, SaveFailedError,
+  TrainingInterruptedError, KernelFaultError, SaveFailedError, ModelBusyError, OutOfMemoryError,
 } from './errors.js';

@@ -1,7 +1,7 @@
 // The augmentation fit applies, on its own: to see what a setting does to the digits, or to make an
 // augmented copy of a data set. The same draws and kernel as in training (train/augment.ts).
 
-import { InvalidArgumentError, describe } from '../errors.js';
+import { InvalidArgumentError, describe, requirePositiveInteger, requireSeed } from '../errors.js';
 import { Random } from '../random.js';
 import { Arena } from '../wasm/arena.js';
 import { instantiateKernels } from '../wasm/kernels.js';
@@ -15,10 +15,11 @@ import { augmentScratchBytes, checkAugment, drawAugmentRow, paramStride, type Au
  * const distorted = augmentImages(test.images.subarray(0, 16 * 784), { rotate: 10, elastic: { alpha: 34, sigma: 4 } }, 1);
  */
 export function augmentImages(images: Uint8Array, options: AugmentOptions, seed: number, inputDim = 784): Uint8Array {
+  requirePositiveInteger('augmentImages', 'inputDim', inputDim);
   if (!(images instanceof Uint8Array) || images.length === 0 || images.length % inputDim !== 0) {
     throw new InvalidArgumentError(`augmentImages: images must be a Uint8Array of n × ${inputDim} grey levels, got ${describe(images)}`);
   }
-  if (!Number.isInteger(seed) || seed < 0 || seed >= 2 ** 32) throw new InvalidArgumentError(`augmentImages: seed must be an integer from 0 to 4294967295, got ${describe(seed)}`);
+  requireSeed('augmentImages', 'seed', seed);
   const config = checkAugment(options, inputDim);
   const count = images.length / inputDim;
   const stride = paramStride(config.k);

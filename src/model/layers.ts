@@ -1,7 +1,7 @@
 // Layer configurations: plain data, checked when made. A model turns them into shapes and regions of
 // its arena; they hold no weights themselves, so one config may be read by many models.
 
-import { InvalidArgumentError, describe, requirePositiveInteger } from '../errors.js';
+import { InvalidArgumentError, checkOptionKeys, describe, requirePositiveInteger } from '../errors.js';
 
 /** How a dense layer's kernel starts: Keras 1's `uniform` is U(-0.05, 0.05). */
 export type Initializer = 'uniform' | 'glorotUniform' | 'heNormal' | 'zeros';
@@ -80,6 +80,7 @@ export interface DenseOptions {
  */
 export function dense(units: number, options: DenseOptions = {}): DenseLayer {
   requirePositiveInteger('dense', 'units', units);
+  checkOptionKeys('dense', options, ['inputDim', 'useBias', 'kernelInitializer', 'biasInitializer', 'activation', 'name']);
   if (options.inputDim !== undefined) requirePositiveInteger('dense', 'inputDim', options.inputDim);
   const kernelInitializer = options.kernelInitializer ?? 'glorotUniform';
   const biasInitializer = options.biasInitializer ?? 'zeros';
@@ -92,6 +93,10 @@ export function dense(units: number, options: DenseOptions = {}): DenseLayer {
   if (!['linear', 'relu', 'softmax'].includes(activation)) {
     throw new InvalidArgumentError(`dense: activation must be 'linear', 'relu' or 'softmax', got ${describe(activation)}`);
   }
+  if (options.useBias !== undefined && typeof options.useBias !== 'boolean') {
+    throw new InvalidArgumentError(`dense: useBias must be true or false, got ${describe(options.useBias)}`);
+  }
+  checkName('dense', options.name);
   return {
     kind: 'dense',
     units,
@@ -111,6 +116,8 @@ export function dense(units: number, options: DenseOptions = {}): DenseLayer {
  * new Sequential([dense(800, { inputDim: 784 }), relu(), dense(10), softmax()])
  */
 export function relu(options: { name?: string } = {}): ReluLayer {
+  checkOptionKeys('relu', options, ['name']);
+  checkName('relu', options.name);
   return { kind: 'relu', name: options.name };
 }
 
@@ -125,6 +132,8 @@ export function dropout(rate: number, options: { name?: string } = {}): DropoutL
   if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) {
     throw new InvalidArgumentError(`dropout: rate must be in [0, 1), got ${describe(rate)}`);
   }
+  checkOptionKeys('dropout', options, ['name']);
+  checkName('dropout', options.name);
   return { kind: 'dropout', rate, name: options.name };
 }
 
@@ -136,5 +145,13 @@ export function dropout(rate: number, options: { name?: string } = {}): DropoutL
  * new Sequential([dense(10, { inputDim: 784 }), softmax()])
  */
 export function softmax(options: { name?: string } = {}): SoftmaxLayer {
+  checkOptionKeys('softmax', options, ['name']);
+  checkName('softmax', options.name);
   return { kind: 'softmax', name: options.name };
+}
+
+function checkName(where: string, name: unknown): void {
+  if (name !== undefined && typeof name !== 'string') {
+    throw new InvalidArgumentError(`${where}: name must be a string, got ${describe(name)}`);
+  }
 }

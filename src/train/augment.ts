@@ -6,7 +6,7 @@
 // Everything here uses exact IEEE operations only (portableExp, portableSinCos, Jacobi rotations with
 // sqrt), so an augmented batch has the same bits in every JavaScript engine.
 
-import { InvalidArgumentError, describe } from '../errors.js';
+import { InvalidArgumentError, checkOptionKeys, describe } from '../errors.js';
 import { Random, portableExp, portableSinCos } from '../random.js';
 
 /** Random distortions of each training image, drawn afresh for every batch. Magnitudes of 0 change nothing. */
@@ -80,12 +80,14 @@ const VARIANCE_KEPT = 0.995;
 
 export function checkAugment(options: unknown, inputDim: number): AugmentConfig {
   const where = 'fit: augment';
-  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError(`${where} must be an object, got ${describe(options)}`);
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new InvalidArgumentError(`${where} must be an object, got ${describe(options)}`);
+  checkOptionKeys(where, options, ['shape', 'translate', 'rotate', 'scale', 'shear', 'elastic', 'cutoff']);
   const o = options as AugmentOptions;
   const side = Math.round(Math.sqrt(inputDim));
-  const [height, width] = o.shape ?? [side, side];
+  const shape: unknown = o.shape ?? [side, side];
+  const [height, width] = Array.isArray(shape) && shape.length === 2 ? (shape as number[]) : [];
   if (!Number.isInteger(height) || !Number.isInteger(width) || height < 1 || width < 1 || height * width !== inputDim) {
-    throw new InvalidArgumentError(`${where}.shape must be [height, width] with height × width = ${inputDim} (the input width), got ${describe(o.shape ?? [side, side])}`);
+    throw new InvalidArgumentError(`${where}.shape must be [height, width] with height × width = ${inputDim} (the input width), got ${describe(shape)}`);
   }
   const magnitude = (field: keyof AugmentOptions, value: unknown, max: number): number => {
     if (value === undefined) return 0;
@@ -102,7 +104,8 @@ export function checkAugment(options: unknown, inputDim: number): AugmentConfig 
     k: 0, stride: alignFour(width), basisX: new Float32Array(0), basisY: new Float32Array(0),
   };
   if (o.elastic !== undefined) {
-    const { alpha, sigma } = (o.elastic ?? {}) as { alpha?: unknown; sigma?: unknown };
+    checkOptionKeys(`${where}.elastic`, o.elastic, ['alpha', 'sigma']);
+    const { alpha, sigma } = o.elastic as { alpha?: unknown; sigma?: unknown };
     if (typeof alpha !== 'number' || !(alpha >= 0 && alpha <= 1000)) throw new InvalidArgumentError(`${where}.elastic.alpha must be a number from 0 to 1000, got ${describe(alpha)}`);
     if (typeof sigma !== 'number' || !(sigma >= 0.5 && sigma <= 100)) throw new InvalidArgumentError(`${where}.elastic.sigma must be a number from 0.5 to 100, got ${describe(sigma)}`);
     if (alpha > 0) {

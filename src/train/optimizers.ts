@@ -2,7 +2,7 @@
 // numbers of each update. Hyper-parameters and the schedule live here; the arithmetic lives in
 // assembly/optimizers.ts, called by train/runner.ts on each thread's share of the parameters.
 
-import { InvalidArgumentError, describe } from '../errors.js';
+import { InvalidArgumentError, checkOptionKeys, describe } from '../errors.js';
 
 /** A learning rate that depends on the optimizer step (0 for the first batch). Keras: `LearningRateSchedule`. */
 export type LearningRateSchedule = (step: number) => number;
@@ -56,6 +56,7 @@ export type OptimizerConfig = SgdConfig | AdamConfig;
  * model.compile({ loss: 'categoricalCrossentropy', optimizer: sgd({ learningRate: 0.01 }) });
  */
 export function sgd(options: SgdOptions = {}): SgdConfig {
+  checkOptionKeys('sgd', options, ['learningRate', 'momentum', 'nesterov', 'weightDecay']);
   const config: SgdConfig = {
     kind: 'sgd',
     learningRate: options.learningRate ?? 0.01,
@@ -66,6 +67,7 @@ export function sgd(options: SgdOptions = {}): SgdConfig {
   checkLearningRate('sgd', config.learningRate);
   checkFraction('sgd', 'momentum', config.momentum);
   checkNonNegative('sgd', 'weightDecay', config.weightDecay);
+  if (typeof config.nesterov !== 'boolean') throw new InvalidArgumentError(`sgd: nesterov must be true or false, got ${describe(config.nesterov)}`);
   if (config.nesterov && config.momentum === 0) throw new InvalidArgumentError('sgd: nesterov needs a momentum above 0');
   return config;
 }
@@ -78,6 +80,7 @@ export function sgd(options: SgdOptions = {}): SgdConfig {
  * model.compile({ loss: 'categoricalCrossentropy', optimizer: adam({ learningRate: 1e-3 }) });
  */
 export function adam(options: AdamOptions = {}): AdamConfig {
+  checkOptionKeys('adam', options, ['learningRate', 'beta1', 'beta2', 'epsilon', 'weightDecay']);
   const config: AdamConfig = {
     kind: 'adam',
     learningRate: options.learningRate ?? 0.001,
@@ -89,7 +92,9 @@ export function adam(options: AdamOptions = {}): AdamConfig {
   checkLearningRate('adam', config.learningRate);
   checkFraction('adam', 'beta1', config.beta1);
   checkFraction('adam', 'beta2', config.beta2);
-  if (!(config.epsilon > 0)) throw new InvalidArgumentError(`adam: epsilon must be above 0, got ${describe(config.epsilon)}`);
+  if (typeof config.epsilon !== 'number' || !(config.epsilon > 0) || !Number.isFinite(config.epsilon)) {
+    throw new InvalidArgumentError(`adam: epsilon must be a finite number above 0, got ${describe(config.epsilon)}`);
+  }
   checkNonNegative('adam', 'weightDecay', config.weightDecay);
   return config;
 }
@@ -104,8 +109,15 @@ export function stateSlots(optimizer: { kind: 'sgd' | 'adam'; momentum?: unknown
 export function toOptimizerConfig(optimizer: OptimizerConfig | 'sgd' | 'adam'): OptimizerConfig {
   if (optimizer === 'sgd') return sgd();
   if (optimizer === 'adam') return adam();
-  if (optimizer && (optimizer.kind === 'sgd' || optimizer.kind === 'adam')) return optimizer;
+  // Checked again, as a hand-made { kind: 'sgd', … } has skipped sgd()'s checks and defaults.
+  if (optimizer && optimizer.kind === 'sgd') return sgd(withoutKind(optimizer));
+  if (optimizer && optimizer.kind === 'adam') return adam(withoutKind(optimizer));
   throw new InvalidArgumentError(`compile: optimizer must be sgd(…), adam(…), 'sgd' or 'adam', got ${describe(optimizer)}`);
+}
+
+function withoutKind<T extends { kind: string }>(config: T): Omit<T, 'kind'> {
+  const { kind: _kind, ...options } = config;
+  return options;
 }
 
 /** An optimizer's progress through a fit: its step count, and the numbers each update needs. */

@@ -15,7 +15,7 @@
 // own linear memory (its arena).
 
 import { instantiateSync } from '@assemblyscript/loader';
-import { KernelsUnavailableError } from '../errors.js';
+import { InvalidArgumentError, KernelsUnavailableError, checkOptionKeys, describe } from '../errors.js';
 import { nodeModule } from '../platform/node.js';
 
 /** The kernels' exports; pointers are byte offsets into `memory`. */
@@ -123,13 +123,26 @@ let pending: Promise<Compiled> | undefined;
  * await init(); // or: await init(new URL('/assets/kernels.wasm', location.href))
  * await init(undefined, { relaxedSimd: true }); // faster, CPU-dependent bits
  */
-export function init(source?: KernelSource, options: InitOptions = {}): Promise<void> {
-  const relaxed = options.relaxedSimd === true;
-  if (source === undefined && compiled && compiled.build.relaxedSimd === relaxed) return Promise.resolve();
-  if (source === undefined && !relaxed && pending) return pending.then(() => undefined);
-  const loading = (source === undefined ? compileDefault(relaxed) : compile(source)).then((result) => (compiled = result));
-  if (source === undefined && !relaxed) pending = loading;
-  return loading.then(() => undefined);
+export async function init(source?: KernelSource, options: InitOptions = {}): Promise<void> {
+  checkOptionKeys('init', options, ['relaxedSimd']);
+  if (options.relaxedSimd !== undefined && typeof options.relaxedSimd !== 'boolean') {
+    throw new InvalidArgumentError(`init: relaxedSimd must be true or false, got ${describe(options.relaxedSimd)}`);
+  }
+  const wanted = options.relaxedSimd;
+  if (source === undefined) {
+    // A plain init() (as fit and loadMnist make) keeps whichever build is loaded or loading: it must
+    // not undo an earlier opt-in to relaxed SIMD.
+    if (wanted === undefined && compiled) return;
+    if (wanted === undefined && pending) return void (await pending);
+    if (compiled && compiled.build.relaxedSimd === wanted) return;
+  }
+  const loading = (source === undefined ? compileDefault(wanted === true) : compile(source)).then((result) => (compiled = result));
+  if (source === undefined) {
+    pending = loading;
+    // A failed load may be tried again.
+    loading.catch(() => pending === loading && (pending = undefined));
+  }
+  await loading;
 }
 
 /**
