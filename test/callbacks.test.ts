@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  Sequential, csvLogger, dense, earlyStopping, jsonLogger, loadMnist, reduceLROnPlateau, relu, sgd, softmax, toCategorical,
+  InvalidArgumentError, SaveFailedError, Sequential, csvLogger, dense, earlyStopping, jsonLogger, loadMnist, reduceLROnPlateau, relu, sgd, softmax, toCategorical,
   type Callbacks, type EpochLogs,
 } from 'mnist-wasm';
 
@@ -95,5 +95,44 @@ describe('callbacks', () => {
     } finally {
       await rm(folder, { recursive: true, force: true });
     }
+  });
+
+  it('a log file that cannot be written is found before the first batch, and a failed write is a SaveFailedError', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'mnist-wasm-logs-'));
+    try {
+      for (const make of [csvLogger, jsonLogger]) {
+        const model = network();
+        const before = model.getWeights();
+        let batches = 0;
+        const path = join(folder, 'absent', 'log.txt');
+        const error = await model.fit(x, y, { batchSize: 100, epochs: 1, seed: 1, callbacks: [make({ path }), { onBatchEnd: () => void batches++ }] }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(SaveFailedError);
+        expect((error as Error).message).toBe(`${make.name}: cannot save to ${path}: the folder ${join(folder, 'absent')} does not exist`);
+        expect(batches).toBe(0);
+        expect(model.getWeights()).toEqual(before);
+      }
+      // The folder goes away during the fit: the next line cannot be written.
+      const gone = await mkdtemp(join(folder, 'gone-'));
+      const path = join(gone, 'log.jsonl');
+      const vanish = { onEpochEnd: () => rm(gone, { recursive: true }) };
+      const error = await network().fit(x, y, { batchSize: 100, epochs: 2, seed: 1, callbacks: [vanish, jsonLogger({ path })] }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(SaveFailedError);
+      expect((error as Error).message).toMatch(new RegExp(`^jsonLogger: could not write ${path} \\(ENOENT: `));
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
+  it.each([
+    [() => earlyStopping({ patients: 3 } as never), 'earlyStopping: unknown option "patients"; did you mean "patience"?'],
+    [() => earlyStopping({ restoreBestWeight: true } as never), 'earlyStopping: unknown option "restoreBestWeight"; did you mean "restoreBestWeights"?'],
+    [() => reduceLROnPlateau({ factr: 0.5 } as never), 'reduceLROnPlateau: unknown option "factr"; did you mean "factor"?'],
+    [() => reduceLROnPlateau({ minLR: 0.001 } as never), 'reduceLROnPlateau: unknown option "minLR"; known: monitor, factor, patience, minDelta, cooldown, minLearningRate'],
+    [() => csvLogger({ pth: 'log.csv' } as never), 'csvLogger: unknown option "pth"; did you mean "path"?'],
+    [() => jsonLogger({ write: () => undefined, wirte: true } as never), 'jsonLogger: unknown option "wirte"; did you mean "write"?'],
+    [() => csvLogger(undefined as never), 'csvLogger: give a path or a write function'],
+  ])('refuses a misspelt option by name (%#)', (make, message) => {
+    expect(make).toThrow(InvalidArgumentError);
+    expect(make).toThrow(message);
   });
 });

@@ -1,10 +1,11 @@
 // The mnist-wasm command as users run it: a child process of the built bin.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { crc32, deflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encode } from 'fast-png';
 import { acceptedFlags } from '../dist/cli/args.js';
@@ -27,6 +28,24 @@ function expectUsageFailure(result: ReturnType<typeof run>, text: string): void 
   expect(lines[0]).toMatch(/^mnist-wasm: /);
   expect(lines[0]).toContain(text);
   expect(result.stderr).not.toMatch(/\n\s+at |RuntimeError|unreachable/);
+}
+
+/** A PNG of 8-bit samples whose header declares `width`×`height`, with `body` deflated as its image data. */
+function craftedPng(width: number, height: number, colourType: number, body: Uint8Array): Buffer {
+  const chunk = (type: string, data: Buffer): Buffer => {
+    const out = Buffer.alloc(12 + data.length);
+    out.writeUInt32BE(data.length, 0);
+    out.write(type, 4, 'latin1');
+    data.copy(out, 8);
+    out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
+    return out;
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header[8] = 8;
+  header[9] = colourType;
+  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', header), chunk('IDAT', deflateSync(body)), chunk('IEND', Buffer.alloc(0))]);
 }
 
 let scratch: string;
@@ -100,6 +119,29 @@ describe('mnist-wasm train', () => {
 
   it('names a missing folder or file', async () => {
     expectUsageFailure(run('train', '--data', join(scratch, 'absent')), 'absent: no such folder');
+  });
+
+  it('checks --save, --report and --checkpoint before it loads data or trains', async () => {
+    const train = ['train', '--data', small, '--epochs', '1', '--hidden', '16'];
+    const absent = join(scratch, 'absent-folder', 'm.mnwm');
+    expectUsageFailure(run(...train, '--save', absent), `--save: cannot save to ${absent}: the folder ${join(scratch, 'absent-folder')} does not exist`);
+    const fifo = join(scratch, 'report-fifo');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    expectUsageFailure(run(...train, '--report', fifo), `--report: cannot save to ${fifo}: it is a FIFO (named pipe), not a regular file`);
+    const readOnly = join(scratch, 'read-only.mnwm');
+    await writeFile(readOnly, 'kept');
+    await chmod(readOnly, 0o444);
+    expectUsageFailure(run(...train, '--checkpoint', readOnly), `--checkpoint: cannot save to ${readOnly}: it is read-only (mode 0444)`);
+    expect(await readFile(readOnly, 'utf8')).toBe('kept');
+  });
+
+  it.skipIf(availableParallelism() >= 16)('says once that --threads above the core count only slows it down, and goes on', () => {
+    const cores = availableParallelism();
+    const result = run('train', '--data', small, '--epochs', '1', '--hidden', '16', '--threads', String(cores + 1));
+    expect(result.status).toBe(0);
+    expect(result.stderr).toBe(`mnist-wasm: --threads ${cores + 1} is more than this machine's ${cores} core${cores === 1 ? '' : 's'}; results are the same, but it will be slower\n`);
+    expect(result.stdout).toMatch(/^Test accuracy: /m);
+    expect(run('train', '--data', small, '--epochs', '1', '--hidden', '16', '--threads', String(cores)).stderr).toBe('');
   });
 
   it('names a file with the wrong magic, a truncated file, mismatched counts and labels beyond the classes', async () => {
@@ -216,6 +258,30 @@ describe('mnist-wasm train --save, evaluate and predict', () => {
     await writeFile(join(scratch, 'damaged.mnwm'), damaged);
     expectUsageFailure(run('evaluate', '--model', join(scratch, 'damaged.mnwm'), '--data', small), 'damaged.mnwm: checksum');
     expectUsageFailure(run('predict', '--model', join(scratch, 'absent.mnwm'), join(scratch, 'grey8.png')), 'absent.mnwm: ENOENT');
+  });
+
+  it('refuses a PNG that declares a huge image, or whose data inflates past its size, before decoding it', async () => {
+    // The child reports its peak resident memory as it exits: about 60 MB for a predict of one digit.
+    const peak = join(scratch, 'peak.cjs');
+    await writeFile(peak, "process.on('exit', () => process.stderr.write(`peak ${process.resourceUsage().maxRSS}\\n`));");
+    const predict = (file: string) => {
+      const result = spawnSync(process.execPath, ['--require', peak, BIN, 'predict', '--model', model, file], { encoding: 'utf8', timeout: 60_000 });
+      const [message, report] = result.stderr.trimEnd().split('\n');
+      return { status: result.status, stdout: result.stdout, stderr: `${message}\n`, megabytes: Number(/^peak (\d+)$/.exec(report)?.[1]) / 1024 };
+    };
+    // 20000×20000 RGB (1.2 GB decoded) in 90 bytes.
+    const huge = join(scratch, 'huge.png');
+    await writeFile(huge, craftedPng(20000, 20000, 2, new Uint8Array(64)));
+    const refused = predict(huge);
+    expectUsageFailure(refused, `${huge}: a 20000×20000 image (400000000 pixels), the model takes 784`);
+    expect(refused.megabytes).toBeLessThan(200);
+
+    // 28×28 as it should be, but its 130 KB of image data inflate to 128 MB.
+    const bomb = join(scratch, 'bomb.png');
+    await writeFile(bomb, craftedPng(28, 28, 0, new Uint8Array(128 << 20)));
+    const stopped = predict(bomb);
+    expectUsageFailure(stopped, `${bomb}: not a readable PNG (its image data inflates to more than the 12600 bytes a 28×28 image can hold)`);
+    expect(stopped.megabytes).toBeLessThan(200);
   });
 });
 

