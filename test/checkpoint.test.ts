@@ -126,6 +126,39 @@ describe('checkpoints and resuming', () => {
     await expect(network(sgd()).fit(x, y, { ...options, resume: join(folder, 'missing.mnwm') })).rejects.toThrow(/missing\.mnwm: ENOENT/);
   });
 
+  it('refuses a resume with other data, labels, optimizer settings, schedule, shuffling or augmentation, naming what differs', async () => {
+    const schedule = (initialLearningRate: number) => cosineDecay({ initialLearningRate, decaySteps: 60 });
+    const momentum = (m: number, rate: number | ((step: number) => number) = schedule(0.05)) => network(sgd({ learningRate: rate, momentum: m }));
+    const elastic = { alpha: 30, sigma: 4.5 };
+    const options: FitOptions = { batchSize: 100, epochs: 2, seed: 3, augment: { translate: 1, elastic } };
+    const path = join(folder, 'fingerprinted.mnwm');
+    await interruptedFit(momentum(0.9), { ...options, checkpoint: { path } }, [0, 5]);
+
+    // The same size of data, other pixels or other labels; the same fit otherwise.
+    const otherX = new Uint8Array(x);
+    otherX[12345] ^= 1;
+    const otherY = y.slice();
+    otherY.set([0, 0, 0, 0, 0, 0, 0, 0, 0, 0], 10 * 17);
+    otherY[10 * 17 + ((y.subarray(170, 180).indexOf(1) + 1) % 10)] = 1;
+    const cases: Array<[Sequential, Uint8Array, Float32Array, FitOptions, RegExp]> = [
+      [momentum(0.9), otherX, y, options, /made with other training data;/],
+      [momentum(0.9), x, otherY, options, /made with other training labels;/],
+      [momentum(0.8), x, y, options, /made with other optimizer settings \(the checkpoint: .*"momentum":0\.9.*this fit: .*"momentum":0\.8/],
+      [momentum(0.9, schedule(0.06)), x, y, options, /made with other learning-rate schedule;/],
+      [momentum(0.9), x, y, { ...options, shuffle: false }, /made with other shuffle \(the checkpoint: true; this fit: false\)/],
+      [momentum(0.9), x, y, { ...options, augment: { translate: 2, elastic } }, /made with other augmentation \(the checkpoint: \{.*"translate":1.*this fit: \{.*"translate":2/],
+      [momentum(0.9), x, y, { ...options, augment: { translate: 1, elastic: { alpha: 30, sigma: 4 } } }, /made with other augmentation \(the checkpoint: .*"elastic":"[0-9a-f]{32}"/],
+      [momentum(0.9), x, y, { ...options, augment: undefined }, /made with other augmentation \(the checkpoint: \{.*\}; this fit: none\)/],
+    ];
+    for (const [model, xs, ys, fitOptions, message] of cases) {
+      const error = await model.fit(xs, ys, { ...fitOptions, resume: path }).catch((e: unknown) => e);
+      expect(error, String(message)).toBeInstanceOf(ModelMismatchError);
+      expect((error as Error).message).toMatch(message);
+    }
+    // And the very same fit goes on.
+    await expect(momentum(0.9).fit(x, y, { ...options, resume: path })).resolves.toBeDefined();
+  });
+
   it('an aborted fit without a checkpoint says so, and leaves the model with the weights of its last step', async () => {
     const model = network(sgd({ learningRate: 0.05 }));
     const error = await interruptedFit(model, { batchSize: 100, epochs: 2, seed: 1 }, [0, 4]);
@@ -134,6 +167,11 @@ describe('checkpoints and resuming', () => {
     expect(existsSync(join(folder, 'none.mnwm'))).toBe(false);
     await expect(model.fit(x, y, { checkpoint: { every: 0, path: 'x' } })).rejects.toThrow(/checkpoint.every must be 'epoch' or a positive number/);
     await expect(model.fit(x, y, { checkpoint: {} })).rejects.toThrow(/checkpoint must be \{ path \} or \{ save \}/);
+    // A checkpoint that could not be written fails before the first batch, not an epoch later.
+    const before = model.getWeights();
+    await expect(model.fit(x, y, { checkpoint: { path: join(folder, 'no-such-folder', 'run.ckpt') } }))
+      .rejects.toThrow(/fit: checkpoint.path: cannot save to .*the folder .*no-such-folder does not exist/);
+    expect(model.getWeights()).toEqual(before);
     expect((await readFile(join(folder, 'reference.mnwm'))).length).toBeGreaterThan(0);
   });
 });

@@ -60,7 +60,7 @@ const cases: Array<[string, () => unknown, ErrorClass, string, string]> = [
   ['a batch size of 0', () => compiled().fit(x, y, { batchSize: 0 }), InvalidArgumentError, 'INVALID_ARGUMENT', 'fit: batchSize must be a positive integer, got 0'],
   ['a fractional batch size', () => compiled().fit(x, y, { batchSize: 1.5 }), InvalidArgumentError, 'INVALID_ARGUMENT', 'fit: batchSize must be a positive integer, got 1.5'],
   ['zero epochs', () => compiled().fit(x, y, { epochs: 0 }), InvalidArgumentError, 'INVALID_ARGUMENT', 'fit: epochs must be a positive integer, got 0'],
-  ['zero threads', () => compiled().fit(x, y, { threads: 0 }), InvalidArgumentError, 'INVALID_ARGUMENT', 'fit: threads must be a positive integer, got 0'],
+  ['zero threads', () => compiled().fit(x, y, { threads: 0 }), InvalidArgumentError, 'INVALID_ARGUMENT', 'fit: threads must be an integer from 1 to 16, got 0'],
   ['a batch size of 0 to predict', () => compiled().predict(x, { batchSize: 0 }), InvalidArgumentError, 'INVALID_ARGUMENT', 'predict: batchSize must be a positive integer, got 0'],
   // order of calls
   ['fit before compile', () => new Sequential([dense(2, { inputDim: 3 }), softmax()]).fit(x, y), NotCompiledError, 'NOT_COMPILED', 'fit() needs a compiled model'],

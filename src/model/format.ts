@@ -19,6 +19,7 @@
 import { MnistWasmError, ModelFormatError, describe } from '../errors.js';
 import { dense, dropout, relu, softmax, type Layer } from './layers.js';
 import { stateSlots } from '../train/optimizers.js';
+import { FINGERPRINT_KEYS, type Fingerprint } from '../train/fingerprint.js';
 
 export const MAGIC = 'MNWM';
 export const VERSION = 2;
@@ -65,6 +66,8 @@ export interface TrainingHeader {
   lossSum: number;
   correct: number;
   history: { loss: number[]; accuracy: number[]; valLoss: number[]; valAccuracy: number[]; seconds: number[] };
+  /** What a resume must be given again: hashes of the data, the optimizer's settings, … (train/fingerprint.ts). */
+  fingerprint?: Fingerprint;
 }
 
 /** What a file holds besides the layers and weights. */
@@ -171,6 +174,11 @@ export function decodeModel(
     return tensor;
   });
   const weights = readTensors();
+  // A non-finite weight makes every prediction NaN; such a file was never written by a sound model.
+  weights.forEach((tensor, i) => {
+    const bad = tensor.findIndex((value) => !Number.isFinite(value));
+    if (bad >= 0) fail(`weight tensor ${i} has ${tensor[bad]} at index ${bad}; weights must be finite`);
+  });
   const extras: ModelExtras = {};
   if (optimizer) extras.optimizer = { header: optimizer, slots: Array.from({ length: optimizer.slots }, readTensors) };
   if (training) {
@@ -220,6 +228,12 @@ function checkTraining(value: unknown, fail: (message: string) => never): Traini
   const lists = ['loss', 'accuracy', 'valLoss', 'valAccuracy', 'seconds'] as const;
   if (typeof history !== 'object' || history === null || !lists.every((key) => Array.isArray(history[key]) && history[key]!.every((x) => typeof x === 'number'))) {
     fail('the training section has no history');
+  }
+  if (t.fingerprint !== undefined) {
+    const print = t.fingerprint as unknown as Record<string, unknown>;
+    const keys = typeof print === 'object' && print !== null ? Object.keys(print) : [];
+    const sound = keys.length === FINGERPRINT_KEYS.length && FINGERPRINT_KEYS.every((key) => typeof print[key] === 'string' && (print[key] as string).length <= 4096);
+    if (!sound) fail('the training section has a malformed fingerprint');
   }
   return t as TrainingHeader;
 }

@@ -1,7 +1,9 @@
 // Sequential: a stack of layers over one arena. The model owns the long-lived memory (parameters,
 // their gradients, the optimizer's state); each fit, evaluate or predict leases the rest (train/).
 
-import { InvalidArgumentError, ModelMismatchError, NotCompiledError, ShapeError, describe, requirePositiveInteger } from '../errors.js';
+import {
+  InvalidArgumentError, ModelBusyError, ModelMismatchError, NotCompiledError, ShapeError, checkOptionKeys, describe, requireSeed,
+} from '../errors.js';
 import { Random, randomSeed } from '../random.js';
 import { Arena } from '../wasm/arena.js';
 import { init, instantiateKernels } from '../wasm/kernels.js';
@@ -9,7 +11,7 @@ import type { Inputs } from '../train/batches.js';
 import { defaultThreads, type WorkerPool } from '../threads/pool.js';
 import { CONTROL_BYTES } from '../train/control.js';
 import {
-  DEFAULT_INFERENCE_BATCH, evaluateLoop, fitLoop, predictLoop, startPool, type FitOptions, type History, type Runnable, type Trainee,
+  DEFAULT_INFERENCE_BATCH, evaluateLoop, fitLoop, predictLoop, requireThreads, startPool, type FitOptions, type History, type Runnable, type Trainee,
 } from '../train/loop.js';
 import { OptimizerRuntime, stateSlots, toOptimizerConfig, type OptimizerConfig } from '../train/optimizers.js';
 import { Session } from '../train/session.js';
@@ -21,6 +23,13 @@ import { layerDifference } from './compare.js';
 import { readFileBytes, writeFileAtomic } from '../platform/files.js';
 import type { Checkpointing, ResumePoint } from '../train/loop.js';
 import { resolveTopology, weightShapes, type Topology } from './topology.js';
+
+function checkSaveOptions(where: string, options: { includeOptimizer?: boolean }): void {
+  checkOptionKeys(where, options, ['includeOptimizer']);
+  if (options.includeOptimizer !== undefined && typeof options.includeOptimizer !== 'boolean') {
+    throw new InvalidArgumentError(`${where}: includeOptimizer must be true or false, got ${describe(options.includeOptimizer)}`);
+  }
+}
 
 /** The weight shapes a stack of layers has; checks that the layers fit together. */
 const shapesOf = (layers: Layer[]): number[][] => weightShapes(resolveTopology(layers));
@@ -87,9 +96,14 @@ export class Sequential {
   private loadedWeights: Float32Array[] | undefined;
   /** Optimizer state read from a file, taken up by the first compile with the same kind of optimizer. */
   private loadedOptimizer: ModelExtras['optimizer'];
+  /** The operation that is changing the model (a fit, or starting threads), if one is running. */
+  private busyWith: string | undefined;
 
   constructor(layers: readonly Layer[], options: SequentialOptions = {}) {
     if (!Array.isArray(layers)) throw new InvalidArgumentError(`Sequential: expected an array of layers, got ${describe(layers)}`);
+    checkOptionKeys('Sequential', options, ['name', 'seed']);
+    if (options.name !== undefined && typeof options.name !== 'string') throw new InvalidArgumentError(`Sequential: name must be a string, got ${describe(options.name)}`);
+    if (options.seed !== undefined) requireSeed('Sequential', 'seed', options.seed);
     this.layers = [...layers];
     this.topology = resolveTopology(this.layers);
     this.name = options.name ?? 'sequential';
@@ -135,6 +149,8 @@ export class Sequential {
    * model.compile({ loss: 'categoricalCrossentropy', optimizer: sgd({ learningRate: 0.01 }), metrics: ['accuracy'] });
    */
   compile(options: CompileOptions): void {
+    this.refuseWhileBusy('compile');
+    checkOptionKeys('compile', options, ['loss', 'optimizer', 'metrics']);
     if (!options || (options.loss !== 'categoricalCrossentropy' && options.loss !== 'categorical_crossentropy')) {
       throw new InvalidArgumentError(`compile: loss must be 'categoricalCrossentropy', got ${describe(options?.loss)}`);
     }
@@ -158,6 +174,11 @@ export class Sequential {
    */
   async fit(x: Inputs, y: Float32Array, options: FitOptions = {}): Promise<History> {
     if (!this.optimizerConfig) throw new NotCompiledError('fit');
+    if (options?.seed !== undefined) requireSeed('fit', 'seed', options.seed);
+    return this.whileBusy('fit', () => this.runFit(x, y, options));
+  }
+
+  private async runFit(x: Inputs, y: Float32Array, options: FitOptions): Promise<History> {
     await init();
     const resume = options.resume === undefined ? undefined : await this.readCheckpoint(options.resume, options);
     const seed = resume?.seed ?? options.seed ?? randomSeed();
@@ -166,13 +187,13 @@ export class Sequential {
     const trainee = this.trainee();
     let start: ResumePoint | undefined;
     if (resume) {
-      this.setWeights(resume.weights);
+      this.writeWeights(resume.weights, 'fit: resume');
       this.adoptOptimizerState(resume.optimizer);
       random.setState(resume.training.header.random);
       start = { ...resume.training.header, order: resume.training.order };
     }
     const checkpointing: Checkpointing = {
-      seed, save: (point) => this.checkpointBytes(point), getWeights: () => this.getWeights(), setWeights: (weights) => this.setWeights(weights),
+      seed, save: (point) => this.checkpointBytes(point), getWeights: () => this.getWeights(), setWeights: (weights) => this.writeWeights(weights, 'setWeights'),
     };
     return fitLoop(trainee, x, y, options, random, checkpointing, start);
   }
@@ -185,6 +206,7 @@ export class Sequential {
    */
   evaluate(x: Inputs, y: Float32Array, options: { batchSize?: number } = {}): [number, number] {
     if (!this.optimizerConfig) throw new NotCompiledError('evaluate');
+    checkOptionKeys('evaluate', options, ['batchSize']);
     return evaluateLoop(this.inferenceModel(), x, y, options.batchSize ?? DEFAULT_INFERENCE_BATCH);
   }
 
@@ -195,6 +217,7 @@ export class Sequential {
    * const probabilities = model.predict(xTest); // Float32Array of 10000 × 10
    */
   predict(x: Inputs, options: { batchSize?: number } = {}): Float32Array {
+    checkOptionKeys('predict', options, ['batchSize']);
     return predictLoop(this.inferenceModel(), x, options.batchSize ?? DEFAULT_INFERENCE_BATCH);
   }
 
@@ -210,9 +233,13 @@ export class Sequential {
    * model.stopThreads();
    */
   async startThreads(threads?: number): Promise<number> {
-    if (threads !== undefined) requirePositiveInteger('startThreads', 'threads', threads);
+    if (threads !== undefined) requireThreads('startThreads', threads);
+    return this.whileBusy('startThreads', () => this.openThreads(threads));
+  }
+
+  private async openThreads(threads: number | undefined): Promise<number> {
     await init();
-    this.stopThreads();
+    this.closeThreads();
     const model = this.inferenceModel();
     // The pool starts on a small plan of its own; every call hands it the plan it needs.
     const session = new Session(model, 1, []);
@@ -231,6 +258,11 @@ export class Sequential {
    * model.stopThreads();
    */
   stopThreads(): void {
+    this.refuseWhileBusy('stopThreads');
+    this.closeThreads();
+  }
+
+  private closeThreads(): void {
     this.pool?.close();
     this.pool = undefined;
   }
@@ -244,6 +276,7 @@ export class Sequential {
    * const bytes = model.toBytes(); // 2.5 MB for 784-800-10
    */
   toBytes(options: { includeOptimizer?: boolean } = {}): Uint8Array {
+    checkSaveOptions('toBytes', options);
     return encodeModel(this.header(), this.getWeights(), options.includeOptimizer ? { optimizer: this.optimizerState() } : {});
   }
 
@@ -256,6 +289,7 @@ export class Sequential {
    * const again = await loadModel('mnist.mnwm');
    */
   async save(path: string, options: { includeOptimizer?: boolean } = {}): Promise<void> {
+    checkSaveOptions('save', options);
     await writeFileAtomic(path, this.toBytes(options));
   }
 
@@ -285,10 +319,12 @@ export class Sequential {
    * await model.loadWeights('mnist.mnwm');
    */
   async loadWeights(source: string | Uint8Array): Promise<void> {
-    const { weights } = await this.readModelFor(source, 'loadWeights', 'model bytes');
-    await init();
-    this.ensureMemory();
-    this.setWeights(weights);
+    await this.whileBusy('loadWeights', async () => {
+      const { weights } = await this.readModelFor(source, 'loadWeights', 'model bytes');
+      await init();
+      this.ensureMemory();
+      this.writeWeights(weights, 'loadWeights');
+    });
   }
 
   /**
@@ -309,17 +345,47 @@ export class Sequential {
    * other.setWeights(model.getWeights());
    */
   setWeights(weights: readonly Float32Array[]): void {
+    this.refuseWhileBusy('setWeights');
+    this.writeWeights(weights, 'setWeights');
+  }
+
+  /** Checks weights (shapes, and that every value is finite) and writes them; no busy check, for fit's own use. */
+  private writeWeights(weights: readonly Float32Array[], where: string): void {
     const { params } = this.ensureMemory();
     const slots = this.tensorSlots();
     if (!Array.isArray(weights) || weights.length !== slots.length) {
-      throw new ShapeError(`setWeights: expected ${slots.length} arrays, got ${describe(weights)}`);
+      throw new ShapeError(`${where}: expected ${slots.length} arrays, got ${describe(weights)}`);
     }
     slots.forEach(([, length, what], i) => {
-      if (!(weights[i] instanceof Float32Array) || weights[i].length !== length) {
-        throw new ShapeError(`setWeights: ${what} needs a Float32Array of ${length} values, got ${describe(weights[i])}`);
+      const tensor = weights[i];
+      if (!(tensor instanceof Float32Array) || tensor.length !== length) {
+        throw new ShapeError(`${where}: ${what} needs a Float32Array of ${length} values, got ${describe(tensor)}`);
       }
+      const bad = tensor.findIndex((value) => !Number.isFinite(value));
+      if (bad >= 0) throw new InvalidArgumentError(`${where}: ${what} has ${tensor[bad]} at index ${bad}; weights must be finite numbers`);
     });
     this.writeRegion(params, weights);
+  }
+
+  /**
+   * Runs `operation` as the one operation changing the model: anything else that would change it
+   * meanwhile (a second fit, most often from an effect that runs twice) is refused at once, instead
+   * of interleaving with it on the same weights or waiting forever on the same threads.
+   */
+  private async whileBusy<T>(what: string, operation: () => Promise<T>): Promise<T> {
+    this.refuseWhileBusy(what);
+    this.busyWith = what;
+    try {
+      return await operation();
+    } finally {
+      this.busyWith = undefined;
+    }
+  }
+
+  private refuseWhileBusy(what: string): void {
+    if (this.busyWith) {
+      throw new ModelBusyError(`${what}: the model is busy with ${this.busyWith}; await it first (predict and evaluate may run meanwhile)`);
+    }
   }
 
   private header() {
@@ -415,7 +481,7 @@ export class Sequential {
     const control = arena.reserve(CONTROL_BYTES);
     this.memory = { arena, params, control };
     if (this.loadedWeights) {
-      this.setWeights(this.loadedWeights);
+      this.writeWeights(this.loadedWeights, 'fromBytes');
       this.loadedWeights = undefined;
       return this.memory;
     }

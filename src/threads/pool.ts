@@ -32,6 +32,13 @@ interface WorkerHandle {
 
 const MAIN_SPINS = 1 << 22;
 
+/**
+ * How long the main thread waits for workers that make no progress at all before it gives up on them.
+ * A phase's share takes milliseconds; this long without one worker finishing means a worker is gone
+ * (terminated, or crashed where its exit cannot reach a main thread blocked in Atomics.wait).
+ */
+export const STALL_MS = 60_000;
+
 export class WorkerPool {
   /** Threads including the main thread. */
   readonly threads: number;
@@ -40,6 +47,10 @@ export class WorkerPool {
   private readonly base: number;
   private canBlock = true;
   private loaded: Plan;
+  /** Set by close(), or when workers stop answering: every later run fails instead of waiting. */
+  private closed: string | undefined;
+  /** Milliseconds without progress after which a run fails with ThreadsError (tests shorten it). */
+  stallMs = STALL_MS;
 
   private constructor(workers: WorkerHandle[], memory: WebAssembly.Memory, plan: Plan) {
     this.workers = workers;
@@ -59,7 +70,13 @@ export class WorkerPool {
     if (plan === this.loaded) return;
     for (const worker of this.workers) worker.post({ plan });
     // Each worker leaves its wait loop, takes the message, and counts itself done.
-    this.run(Phase.Reload, () => undefined);
+    try {
+      this.run(Phase.Reload, () => undefined);
+    } catch (error) {
+      // A worker that could not take the plan serves no more: no later run may wait for it.
+      this.close('a worker could not take a new plan');
+      throw error;
+    }
     this.loaded = plan;
   }
 
@@ -83,6 +100,7 @@ export class WorkerPool {
 
   /** Runs `phase`: wakes the workers, runs `own` (the main thread's share), waits for all. */
   run(phase: number, own: () => void): void {
+    if (this.closed) throw new ThreadsError(`the worker threads are not running: ${this.closed}`);
     const c = this.control;
     const base = this.base;
     c[base + PHASE] = phase;
@@ -104,7 +122,8 @@ export class WorkerPool {
   }
 
   /** Stops every worker. */
-  close(): void {
+  close(reason = 'they were stopped (stopThreads)'): void {
+    this.closed ??= reason;
     for (const worker of this.workers) worker.terminate();
   }
 
@@ -112,9 +131,17 @@ export class WorkerPool {
     const c = this.control;
     const at = this.base + PENDING;
     for (let spins = 0; spins < MAIN_SPINS; spins++) if (Atomics.load(c, at) === 0) return;
+    let last = Atomics.load(c, at);
+    let since = performance.now();
     for (;;) {
       const pending = Atomics.load(c, at);
       if (pending === 0) return;
+      const now = performance.now();
+      if (pending !== last) [last, since] = [pending, now];
+      else if (now - since > this.stallMs) {
+        this.close(`${pending} of ${this.workers.length} stopped answering for ${Math.round(this.stallMs / 1000)} s`);
+        throw new ThreadsError(`the worker threads are not running: ${this.closed}`);
+      }
       if (!this.canBlock) continue;
       try {
         Atomics.wait(c, at, pending, 100);

@@ -28,14 +28,27 @@ let kernels: Kernels | undefined;
 let index = 0;
 
 function receive(message: Message, port: Port): void {
-  if ('module' in message) {
-    kernels = instantiateShared(message.module, message.memory);
-    index = message.index;
-  }
   const { plan } = message;
-  const runner = new Runner(new Arena(kernels!), plan);
-  const control = new Int32Array(kernels!.memory.buffer);
+  let runner: Runner;
+  let control: Int32Array;
   const base = plan.control >> 2;
+  try {
+    if ('module' in message) {
+      kernels = instantiateShared(message.module, message.memory);
+      index = message.index;
+    }
+    runner = new Runner(new Arena(kernels!), plan);
+    control = new Int32Array(kernels!.memory.buffer);
+  } catch (error) {
+    // Said, never swallowed: at start the pool hears it as a message; on a new plan the main thread
+    // waits in the control block, so the failure is written there and this thread counts itself done.
+    const text = `thread ${index}: ${(error as Error)?.message ?? String(error)}`;
+    if ('module' in message || !kernels) return void port.postMessage(text);
+    control = new Int32Array(kernels.memory.buffer);
+    if (!Atomics.load(control, base + FAILED)) recordFailure(control, base, text);
+    if (Atomics.sub(control, base + PENDING, 1) === 1) Atomics.notify(control, base + PENDING);
+    return;
+  }
   // Read before saying so: the main thread may announce the next phase as soon as it hears.
   const seen = Atomics.load(control, base + GENERATION);
   if ('module' in message) port.postMessage('ready');

@@ -1,10 +1,13 @@
 // The training loop and the batched inference passes behind Sequential's fit, evaluate and predict.
 // Policy lives here: batch order, when masks are drawn, when the optimizer steps, what is reported.
 
-import { InvalidArgumentError, ModelMismatchError, TrainingDivergedError, TrainingInterruptedError, describe, requirePositiveInteger } from '../errors.js';
-import { writeFileAtomic } from '../platform/files.js';
+import {
+  InvalidArgumentError, ModelMismatchError, TrainingDivergedError, TrainingInterruptedError, checkOptionKeys, describe, nearestName, requirePositiveInteger,
+} from '../errors.js';
+import { checkSavePath, writeFileAtomic } from '../platform/files.js';
 import type { TrainingHeader } from '../model/format.js';
 import { checkAugment, type AugmentConfig, type AugmentOptions } from './augment.js';
+import { fingerprint, requireSameFit } from './fingerprint.js';
 import type { Random } from '../random.js';
 import { WorkerPool, defaultThreads } from '../threads/pool.js';
 import { compiledModule, kernelBuild } from '../wasm/kernels.js';
@@ -187,6 +190,7 @@ export async function fitLoop(
   model: Trainee & Runnable, x: Inputs, y: Float32Array, options: FitOptions, random: Random,
   checkpointing?: Checkpointing, start?: ResumePoint,
 ): Promise<History> {
+  checkOptionKeys('fit', options, FIT_OPTIONS);
   const { topology, optimizer } = model;
   let rows = countRows(x, topology.inputDim, 'fit');
   checkTargets(y, rows, topology.outputDim, 'fit');
@@ -209,7 +213,10 @@ export async function fitLoop(
   const epochs = options.epochs ?? 1;
   requirePositiveInteger('fit', 'batchSize', batchSize);
   requirePositiveInteger('fit', 'epochs', epochs);
-  if (options.threads !== undefined) requirePositiveInteger('fit', 'threads', options.threads);
+  if (options.threads !== undefined) requireThreads('fit', options.threads);
+  if (options.shuffle !== undefined && typeof options.shuffle !== 'boolean') {
+    throw new InvalidArgumentError(`fit: shuffle must be true or false, got ${describe(options.shuffle)}`);
+  }
   if (options.sparseInput !== undefined && typeof options.sparseInput !== 'boolean') {
     throw new InvalidArgumentError(`fit: sparseInput must be true or false, got ${describe(options.sparseInput)}`);
   }
@@ -238,10 +245,16 @@ export async function fitLoop(
     validationSparse = options.sparseInput ?? isSparse(validation[0], topology.inputDim);
     data.push({ x: validation[0], y: validation[1], rows: validationRows });
   }
-  const callbacks = options.callbacks === undefined ? [] : Array.isArray(options.callbacks) ? options.callbacks : [options.callbacks];
+  const callbacks = checkCallbacks(options.callbacks);
   const notify = async (call: (c: Callbacks) => void | Promise<void>): Promise<void> => {
     for (const callback of callbacks) await call(callback);
   };
+
+  // Taken only when a checkpoint may be written or read: hashing the data costs a pass over it.
+  const fitPrint = checkpoint || start ? fingerprint({ x, y, optimizer: optimizer.config, shuffle: options.shuffle ?? true, augment }) : undefined;
+  if (start) requireSameFit('fit: resume', start.fingerprint, fitPrint!);
+  // Before the first batch, not at the first checkpoint an epoch later.
+  if (checkpoint?.path !== undefined) await checkSavePath(checkpoint.path, 'fit: checkpoint.path');
 
   const capacity = Math.max(Math.min(batchSize, rows), Math.min(DEFAULT_INFERENCE_BATCH, data[1]?.rows ?? 0));
   const session = new Session(model, capacity, data, optimizer.config, augment);
@@ -268,7 +281,7 @@ export async function fitLoop(
       if (!checkpoint || !checkpointing) return undefined;
       const bytes = checkpointing.save({
         seed: checkpointing.seed, epochs, batchSize, rows, epoch, batch, random: random.getState(),
-        lossSum, correct, history: structuredClone(history.history), order: session.order(0).slice(),
+        lossSum, correct, history: structuredClone(history.history), fingerprint: fitPrint, order: session.order(0).slice(),
       });
       if (checkpoint.path !== undefined) await writeFileAtomic(checkpoint.path, bytes);
       await checkpoint.save?.(bytes);
@@ -313,6 +326,13 @@ export async function fitLoop(
         // Checked before the update, so the weights stay those of the last finite step.
         if (!Number.isFinite(result.lossSum)) throw new TrainingDivergedError(epoch, batch, result.lossSum / size);
         const { lr, correction1, correction2 } = optimizer.nextUpdate();
+        if (!(lr >= 0 && lr < Infinity)) {
+          // Refused before it reaches a weight: the model stays as the last good step left it.
+          optimizer.iterations--;
+          throw new InvalidArgumentError(
+            `fit: the learning rate for step ${optimizer.iterations} (epoch ${epoch + 1}, batch ${batch + 1}) is ${lr}; a schedule must return a finite number of at least 0`,
+          );
+        }
         session.update(lr, correction1, correction2);
         lossSum += result.lossSum;
         correct += result.correct;
@@ -350,8 +370,49 @@ export async function fitLoop(
   }
 }
 
+/** Every option fit reads; any other key is a mistake worth saying. */
+const FIT_OPTIONS: ReadonlyArray<keyof FitOptions> = [
+  'batchSize', 'epochs', 'shuffle', 'validationData', 'validationSplit', 'seed', 'threads', 'sparseInput', 'callbacks', 'checkpoint', 'signal', 'resume', 'augment',
+];
+
+const HOOKS: ReadonlyArray<keyof Callbacks> = ['setContext', 'onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchEnd'];
+
+/**
+ * Threads are whole numbers from 1 to MAX_THREADS. More threads than cores is allowed (the result is
+ * the same, only slower), since a page or a container may under-report its cores.
+ */
+export function requireThreads(where: string, threads: unknown): void {
+  if (typeof threads !== 'number' || !Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
+    throw new InvalidArgumentError(`${where}: threads must be an integer from 1 to ${MAX_THREADS}, got ${describe(threads)}`);
+  }
+}
+
+/**
+ * The callbacks as a list. Each must be an object whose hooks are functions; a key one letter or two
+ * from a hook's name (onEpochEnds) is refused, since the hook would silently never run. Other keys are
+ * a callback's own state (earlyStopping's stoppedEpoch) and are left alone.
+ */
+function checkCallbacks(value: unknown): Callbacks[] {
+  if (value === undefined) return [];
+  const list = Array.isArray(value) ? value : [value];
+  list.forEach((callback, i) => {
+    const where = Array.isArray(value) ? `fit: callbacks[${i}]` : 'fit: callbacks';
+    if (typeof callback !== 'object' || callback === null) throw new InvalidArgumentError(`${where} must be an object of hooks (onEpochEnd, …), got ${describe(callback)}`);
+    for (const key of Object.keys(callback)) {
+      const hook = (HOOKS as readonly string[]).includes(key) ? key : nearestName(key, HOOKS);
+      if (hook !== undefined && hook !== key) throw new InvalidArgumentError(`${where}: unknown hook ${JSON.stringify(key)}; did you mean ${JSON.stringify(hook)}?`);
+    }
+    for (const hook of HOOKS) {
+      const fn = (callback as Callbacks)[hook];
+      if (fn !== undefined && typeof fn !== 'function') throw new InvalidArgumentError(`${where}: ${hook} must be a function, got ${describe(fn)}`);
+    }
+  });
+  return list as Callbacks[];
+}
+
 function checkCheckpointOptions(value: unknown): CheckpointOptions | undefined {
   if (value === undefined) return undefined;
+  checkOptionKeys('fit: checkpoint', value, ['path', 'save', 'every']);
   const options = value as CheckpointOptions;
   if (typeof options !== 'object' || options === null || (options.path === undefined && options.save === undefined)) {
     throw new InvalidArgumentError(`fit: checkpoint must be { path } or { save }, got ${describe(value)}`);

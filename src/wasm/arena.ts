@@ -4,6 +4,7 @@
 // done; leases stack, so a predict inside a fit's callback gets memory above the fit's.
 // Views over the memory are rebuilt only when the memory has grown (growing replaces the buffer).
 
+import { OutOfMemoryError } from '../errors.js';
 import type { Kernels } from './kernels.js';
 
 const PAGE = 65536;
@@ -31,8 +32,9 @@ export class Arena {
   reserve(bytes: number): number {
     if (this.leases.length > 0) throw new Error('Arena.reserve: a call still holds a lease (reserve before fit/evaluate/predict starts)');
     const address = this.top;
-    this.top = alignUp(this.top + bytes);
-    this.ensure(this.top);
+    const end = alignUp(this.top + bytes);
+    this.ensure(end);
+    this.top = end;
     return address;
   }
 
@@ -90,7 +92,16 @@ export class Arena {
 
   private ensure(end: number): void {
     const have = this.memory.buffer.byteLength;
-    if (end > have) this.memory.grow(Math.ceil((end - have) / PAGE));
+    if (end <= have) return;
+    try {
+      this.memory.grow(Math.ceil((end - have) / PAGE));
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      const mib = (bytes: number) => `${Math.ceil(bytes / 2 ** 20).toLocaleString('en-US')} MiB`;
+      throw new OutOfMemoryError(
+        `the model, its data and batches need ${mib(end)} of WebAssembly memory and the engine gives no more than it has (${mib(have)}; at most 4 GiB, 2 GiB with threads): use smaller layers, batches or data sets`,
+      );
+    }
   }
 
   private refresh(): void {
