@@ -15,8 +15,13 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const sizes = JSON.parse(execFileSync(process.execPath, ['bench/size.js', '--json'], { cwd: root, encoding: 'utf8' })) as Sizes;
 const file = (what: string) => sizes.files.find((row) => row.what.startsWith(what))!;
 
-/** The browser entry gzipped as of the README's rewrite (26,875 bytes), plus 1 KB of room. */
-const BROWSER_ENTRY_BUDGET = 26_875 + 1024;
+/**
+ * The browser entry gzipped, plus 1 KB of room. It was 26,875 bytes at the README's rewrite; the
+ * hardening that followed (strict options, save-path checks, checkpoint fingerprints, typed errors
+ * for every failure, each with a message that names it) brought it to 30,529. Growing it further is
+ * a decision to write down here, not a drift.
+ */
+const BROWSER_ENTRY_BUDGET = 30_529 + 1024;
 const WASM_BUDGET = 25 * 1024;
 
 describe('npm run size', () => {
@@ -28,6 +33,14 @@ describe('npm run size', () => {
     const builds = sizes.files.filter((row) => row.what.endsWith('.wasm'));
     expect(builds).toHaveLength(4);
     for (const build of builds) expect(build.gzipped, build.what).toBeLessThanOrEqual(WASM_BUDGET);
+  });
+
+  it("agrees with the README's headline figures", () => {
+    const readme = readFileSync(`${root}/README.md`, 'utf8');
+    const [, js, wasm] = /([\d.]+) KB of gzipped JavaScript and a ([\d.]+) KB gzipped `\.wasm`/.exec(readme) ?? [];
+    expect(js, 'README.md has no "N KB of gzipped JavaScript and a N KB gzipped `.wasm`" line').toBeDefined();
+    expect(Math.abs(Number(js) * 1024 - file('library, browser entry').gzipped)).toBeLessThanOrEqual(205);
+    expect(Math.abs(Number(wasm) * 1024 - file('build/kernels.wasm').gzipped)).toBeLessThanOrEqual(205);
   });
 
   it("agrees with the README's size table (regenerate it with npm run size -- --markdown)", () => {
