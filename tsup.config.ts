@@ -11,10 +11,10 @@ export default defineConfig([
     target: 'es2022',
     outDir: 'dist',
   },
-  // CommonJS for require(): one bundled file at the same depth (dist/cjs/), so those relative URLs
-  // still point at build/ and at dist/threads/worker.js (the worker itself is always ESM).
+  // CommonJS for require(): one bundled file per entry at the same depth (dist/cjs/), so those relative
+  // URLs still point at build/ and at dist/threads/worker.js (the worker itself is always ESM).
   {
-    entry: { index: 'src/index.ts' },
+    entry: { index: 'src/index.ts', infer: 'src/infer/index.ts' },
     format: ['cjs'],
     bundle: true,
     dts: true,

@@ -21,7 +21,10 @@ export default defineConfig({
   resolve: {
     // Tests import the public API by its package name, exactly as users do, and run the built
     // package (npm test builds it first): the worker threads load dist/threads/worker.js.
-    alias: { 'mnist-wasm': fileURLToPath(new URL('./dist/index.js', import.meta.url)) },
+    alias: [
+      { find: /^mnist-wasm\/infer$/, replacement: fileURLToPath(new URL('./dist/infer/index.js', import.meta.url)) },
+      { find: /^mnist-wasm$/, replacement: fileURLToPath(new URL('./dist/index.js', import.meta.url)) },
+    ],
   },
   test: {
     include: ['test/**/*.test.ts'],

@@ -1,6 +1,7 @@
 // The package as users receive it: `npm pack`, installed into an empty project, then imported from
-// Node ESM, CommonJS, Deno and Bun (training on threads, predicting, a model through bytes), run
-// in workerd (Miniflare) as the example edge Worker, and checked by publint and are-the-types-wrong.
+// Node ESM, CommonJS, Deno and Bun (training on threads, predicting, a model through bytes), its
+// inference entry (mnist-wasm/infer) from Node ESM and CommonJS and run in workerd (Miniflare) as the
+// example edge Worker, and checked by publint and are-the-types-wrong.
 
 import { copyFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -85,22 +86,48 @@ describe('the packed package', () => {
 
   it('passes publint and are-the-types-wrong', () => {
     expect(run(process.execPath, [join(root, 'node_modules/publint/src/cli.js'), 'run', '--strict', tarball], root)).toMatch(/All good/);
-    const wasm = ['kernels', 'kernels-threads', 'kernels-relaxed', 'kernels-threads-relaxed'].map((name) => `./${name}.wasm`);
+    const wasm = ['kernels', 'kernels-threads', 'kernels-relaxed', 'kernels-threads-relaxed', 'kernels-infer'].map((name) => `./${name}.wasm`);
     // The .wasm subpaths are assets for bundlers and Workers: typed (types/kernels-wasm.d.ts) where a
     // bundler or Worker imports them, and not meant for node10 resolution or require().
-    run(process.execPath, [join(root, 'node_modules/@arethetypeswrong/cli/dist/index.js'), tarball, '--exclude-entrypoints', ...wasm], root);
+    const attw = join(root, 'node_modules/@arethetypeswrong/cli/dist/index.js');
+    run(process.execPath, [attw, tarball, '--exclude-entrypoints', ...wasm, './infer'], root);
+    // A subpath such as mnist-wasm/infer exists only through "exports", which node10 resolution predates.
+    run(process.execPath, [attw, tarball, '--entrypoints', './infer', '--profile', 'node16'], root);
+  });
+});
+
+describe('the inference entry, mnist-wasm/infer', () => {
+  it('from Node ESM and CommonJS: a model from bytes predicts the bits the main entry does', async () => {
+    const model = new Sequential([dense(32, { inputDim: 784 }), relu(), dense(10), softmax()], { seed: 3 });
+    const { test } = await loadMnist();
+    const images = test.images.subarray(0, 100 * 784);
+    await writeFile(join(project, 'infer-model.bin'), model.toBytes());
+    await writeFile(join(project, 'infer-images.bin'), images);
+    const usage = (load: string) => `
+      ${load}
+      (async () => {
+        const model = await loadModel(readFileSync('infer-model.bin'));
+        const probabilities = predict(model, new Uint8Array(readFileSync('infer-images.bin')));
+        console.log(JSON.stringify(Array.from(new Uint32Array(probabilities.buffer))));
+      })();
+    `;
+    await writeFile(join(project, 'infer.mjs'), usage(`import { loadModel, predict } from 'mnist-wasm/infer'; import { readFileSync } from 'node:fs';`));
+    await writeFile(join(project, 'infer.cjs'), usage(`const { loadModel, predict } = require('mnist-wasm/infer'); const { readFileSync } = require('node:fs');`));
+    await init();
+    const expected = Array.from(new Uint32Array(model.predict(images).buffer));
+    for (const script of ['infer.mjs', 'infer.cjs']) expect(JSON.parse(run(process.execPath, [script], project)), script).toEqual(expected);
   });
 });
 
 describe('the example edge Worker (examples/worker) in workerd, through Miniflare', () => {
-  it('loads the precompiled kernels and a model from bytes, and answers POST /predict as Node predicts', async () => {
+  it('loads the precompiled inference kernels and a model from bytes through mnist-wasm/infer, and answers POST /predict as Node predicts', async () => {
     const { train, test } = await loadMnist();
     const model = new Sequential([dense(64, { inputDim: 784 }), relu(), dense(10), softmax()], { seed: 2 });
     model.compile({ loss: 'categoricalCrossentropy', optimizer: sgd({ learningRate: 0.1 }) });
     await model.fit(train.images.subarray(0, 5000 * 784), toCategorical(train.labels.subarray(0, 5000), 10), { batchSize: 100, seed: 1 });
     await init();
 
-    // Bundled against the installed tarball, as wrangler would: kernels.wasm and model.bin stay modules.
+    // Bundled against the installed tarball, as wrangler would: kernels-infer.wasm and model.bin stay modules.
     const source = join(project, 'worker');
     await mkdir(source, { recursive: true });
     await copyFile(join(root, 'examples/worker/worker.js'), join(source, 'worker.js'));
@@ -113,6 +140,10 @@ describe('the example edge Worker (examples/worker) in workerd, through Miniflar
     });
     // The modules listed as wrangler hands them over: the bundle, the precompiled kernels, the model's bytes.
     const kind = (file: string): 'CompiledWasm' | 'Data' | 'ESModule' => (file.endsWith('.wasm') ? 'CompiledWasm' : file.endsWith('.bin') ? 'Data' : 'ESModule');
+    // The Worker's bundle holds the inference entry alone: no training code, and only its own kernels.
+    const files = await readdir(out);
+    expect(files.filter((file) => file.endsWith('.wasm'))).toEqual([expect.stringMatching(/^kernels-infer.*\.wasm$/)]);
+    expect(await readFile(join(out, 'worker.js'), 'utf8')).not.toMatch(/denseInputGradient|fitLoop|instantiateSync/);
     const worker = new Miniflare({
       modulesRoot: out, compatibilityDate: '2026-05-01',
       modules: (await readdir(out)).sort((a, b) => Number(b === 'worker.js') - Number(a === 'worker.js')).map((file) => ({ type: kind(file), path: join(out, file) })),

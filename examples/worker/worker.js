@@ -1,14 +1,15 @@
 // An edge Worker (Cloudflare Workers, workerd) that answers POST /predict with a trained model.
-// Workers may not compile WebAssembly from bytes at run time: wrangler resolves 'mnist-wasm' to its
-// edge entry (the "workerd" export condition), which brings the kernels in as a module the platform
-// compiles ahead of time, so init() needs no argument. The model comes in as bytes (model.bin,
-// written by model.toBytes()). See README.md here for wrangler's rules.
+// It imports the inference entry, 'mnist-wasm/infer': forward-only kernels and no training code, a
+// few kilobytes in all. Workers may not compile WebAssembly from bytes at run time: wrangler resolves
+// 'mnist-wasm/infer' to its edge variant (the "workerd" export condition), which brings the kernels in
+// as a module the platform compiles ahead of time, so loadModel needs nothing else. The model comes in
+// as bytes (model.bin, written by model.toBytes()). See README.md here for wrangler's rules.
 
-import { Sequential, init } from 'mnist-wasm';
+import { loadModel, predict } from 'mnist-wasm/infer';
 import modelBytes from './model.bin';
 
 const PIXELS = 784;
-let model;
+let loading;
 
 export default {
   async fetch(request) {
@@ -21,11 +22,9 @@ export default {
     } catch (error) {
       return Response.json({ error: error.message }, { status: 400 });
     }
-    if (!model) {
-      await init();
-      model = Sequential.fromBytes(new Uint8Array(modelBytes));
-    }
-    const probabilities = Array.from(model.predict(pixels));
+    // Read once, by the first request; the ones that arrive meanwhile wait for the same model.
+    loading ??= loadModel(modelBytes);
+    const probabilities = Array.from(predict(await loading, pixels));
     const predicted = probabilities.indexOf(Math.max(...probabilities));
     return Response.json({ class: predicted, probabilities });
   },

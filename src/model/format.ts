@@ -14,20 +14,16 @@
 //
 // Every integer and float is little-endian. A reader checks the length, magic, version, checksum, the
 // layers (rebuilt through the same factories that check user input), every shape and the optional
-// sections before it allocates anything for the model.
+// sections before it allocates anything for the model. Those checks live in format-read.ts, which the
+// inference entry shares without the training code that the optional sections need here.
 
-import { MnistWasmError, ModelFormatError, describe } from '../errors.js';
-import { dense, dropout, relu, softmax, type Layer } from './layers.js';
+import { describe } from '../errors.js';
+import type { Layer } from './layers.js';
+import { CHECKSUM, LITTLE_ENDIAN, MAGIC, PREAMBLE, VERSION, crc32, readFloats, readModel, type Fail } from './format-read.js';
 import { stateSlots } from '../train/optimizers.js';
 import { FINGERPRINT_KEYS, type Fingerprint } from '../train/fingerprint.js';
 
-export const MAGIC = 'MNWM';
-export const VERSION = 2;
-const OLDEST_VERSION = 1;
-const PREAMBLE = 12;
-/** Floats are stored little-endian: on such machines (nearly all) they are copied as they lie in memory. */
-const LITTLE_ENDIAN = new Uint8Array(Float32Array.of(1).buffer)[3] === 0x3f;
-const CHECKSUM = 4;
+export { MAGIC, VERSION, crc32 };
 
 export interface ModelHeader {
   name: string;
@@ -117,71 +113,19 @@ export function encodeModel(header: ModelHeader, weights: readonly Float32Array[
 export function decodeModel(
   bytes: unknown, shapesOf: (layers: Layer[]) => number[][], source = 'model bytes',
 ): { header: ModelHeader; weights: Float32Array[]; extras: ModelExtras } {
-  if (!(bytes instanceof Uint8Array)) throw new ModelFormatError(`${source}: expected a Uint8Array, got ${describe(bytes)}`);
-  const fail = (message: string): never => {
-    throw new ModelFormatError(`${source}: ${message}`);
-  };
-  if (bytes.length < PREAMBLE + CHECKSUM) fail(`${bytes.length} bytes is too short for a model (at least ${PREAMBLE + CHECKSUM})`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const magic = String.fromCharCode(...bytes.subarray(0, 4));
-  if (magic !== MAGIC) fail(`magic is ${JSON.stringify(magic)}, expected ${JSON.stringify(MAGIC)} (not a mnist-wasm model)`);
-  const version = view.getUint32(4, true);
-  if (version < OLDEST_VERSION || version > VERSION) fail(`format version ${version}, this mnist-wasm reads versions ${OLDEST_VERSION} to ${VERSION}`);
-  const headerBytes = view.getUint32(8, true);
-  if (headerBytes % 4 !== 0 || PREAMBLE + headerBytes + CHECKSUM > bytes.length) fail(`header length ${headerBytes} does not fit in ${bytes.length} bytes`);
-  const stored = view.getUint32(bytes.length - CHECKSUM, true);
-  const actual = crc32(bytes.subarray(0, bytes.length - CHECKSUM));
-  if (stored !== actual) fail(`checksum ${hex(actual)} does not match the stored ${hex(stored)} (corrupted or truncated)`);
-
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(PREAMBLE, PREAMBLE + headerBytes)));
-  } catch (error) {
-    fail(`the header is not valid JSON (${(error as Error).message})`);
-  }
-  const raw = parsed as Partial<Record<keyof ModelHeader, unknown>>;
-  if (typeof raw !== 'object' || raw === null || typeof raw.name !== 'string' || !Array.isArray(raw.layers) || !Array.isArray(raw.weights)) {
-    fail('the header needs a name, layers and weights');
-  }
-  const layers = (raw.layers as unknown[]).map((layer, index) => rebuildLayer(layer, index, source));
-  let shapes: number[][] = [];
-  try {
-    shapes = shapesOf(layers);
-  } catch (error) {
-    if (error instanceof MnistWasmError) fail(`the layers do not make a model: ${error.message}`);
-    throw error;
-  }
-  if (JSON.stringify(raw.weights) !== JSON.stringify(shapes)) {
-    fail(`weight shapes ${JSON.stringify(raw.weights)} do not match the layers, which need ${JSON.stringify(shapes)}`);
-  }
-  const optimizer = version >= 2 && raw.optimizer !== undefined ? checkOptimizer(raw.optimizer, fail) : undefined;
-  const training = version >= 2 && raw.training !== undefined ? checkTraining(raw.training, fail) : undefined;
-  const sizes = shapes.map((shape) => shape.reduce((a, b) => a * b, 1));
-  const floats = sizes.reduce((sum, size) => sum + size, 0);
-  const words = floats * (1 + (optimizer?.slots ?? 0)) + (training?.rows ?? 0);
-  const expected = PREAMBLE + headerBytes + words * 4 + CHECKSUM;
-  if (bytes.length !== expected) fail(`${bytes.length} bytes, expected ${expected} for these layers${optimizer || training ? ' and sections' : ''}`);
-
-  let at = PREAMBLE + headerBytes;
-  const readTensors = (): Float32Array[] => sizes.map((size) => {
-    const tensor = new Float32Array(size);
-    if (LITTLE_ENDIAN) {
-      new Uint8Array(tensor.buffer).set(bytes.subarray(at, at + size * 4));
-      at += size * 4;
-    } else {
-      for (let i = 0; i < size; i++, at += 4) tensor[i] = view.getFloat32(at, true);
-    }
+  const read = readModel(bytes, shapesOf, source, { optimizer: checkOptimizer, training: checkTraining });
+  const { name, layers, shapes, weights, optimizer, training, fail } = read;
+  const file = bytes as Uint8Array;
+  let at = read.sections;
+  const readTensors = (): Float32Array[] => weights.map(({ length }) => {
+    const tensor = readFloats(file, at, length);
+    at += length * 4;
     return tensor;
-  });
-  const weights = readTensors();
-  // A non-finite weight makes every prediction NaN; such a file was never written by a sound model.
-  weights.forEach((tensor, i) => {
-    const bad = tensor.findIndex((value) => !Number.isFinite(value));
-    if (bad >= 0) fail(`weight tensor ${i} has ${tensor[bad]} at index ${bad}; weights must be finite`);
   });
   const extras: ModelExtras = {};
   if (optimizer) extras.optimizer = { header: optimizer, slots: Array.from({ length: optimizer.slots }, readTensors) };
   if (training) {
+    const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
     const order = new Uint32Array(training.rows);
     const seen = new Uint8Array(training.rows);
     for (let i = 0; i < training.rows; i++, at += 4) {
@@ -192,12 +136,12 @@ export function decodeModel(
     }
     extras.training = { header: training, order };
   }
-  return { header: { name: raw.name as string, layers, weights: shapes, optimizer, training }, weights, extras };
+  return { header: { name, layers, weights: shapes, optimizer, training }, weights, extras };
 }
 
 const isCount = (value: unknown, below = 2 ** 31): value is number => Number.isInteger(value) && (value as number) >= 0 && (value as number) < below;
 
-function checkOptimizer(value: unknown, fail: (message: string) => never): OptimizerHeader {
+function checkOptimizer(value: unknown, fail: Fail): OptimizerHeader {
   const o = value as Partial<OptimizerHeader>;
   if (typeof o !== 'object' || o === null || (o.kind !== 'sgd' && o.kind !== 'adam')) fail('the optimizer section has no known kind');
   if (typeof o.config !== 'object' || o.config === null || Array.isArray(o.config)) fail('the optimizer section has no config');
@@ -213,7 +157,7 @@ function checkOptimizer(value: unknown, fail: (message: string) => never): Optim
   return o as OptimizerHeader;
 }
 
-function checkTraining(value: unknown, fail: (message: string) => never): TrainingHeader {
+function checkTraining(value: unknown, fail: Fail): TrainingHeader {
   const t = value as Partial<TrainingHeader>;
   if (typeof t !== 'object' || t === null) fail('the training section is not an object');
   for (const key of ['seed', 'epochs', 'batchSize', 'rows', 'epoch', 'batch', 'correct'] as const) {
@@ -236,47 +180,4 @@ function checkTraining(value: unknown, fail: (message: string) => never): Traini
     if (!sound) fail('the training section has a malformed fingerprint');
   }
   return t as TrainingHeader;
-}
-
-/** A layer from the header, through the factory that checks user input. */
-function rebuildLayer(value: unknown, index: number, source: string): Layer {
-  const layer = value as Record<string, unknown>;
-  const name = typeof layer?.name === 'string' ? layer.name : undefined;
-  try {
-    switch (layer?.kind) {
-      case 'dense':
-        return dense(layer.units as number, {
-          inputDim: (layer.inputDim ?? undefined) as number | undefined, useBias: layer.useBias as boolean,
-          kernelInitializer: layer.kernelInitializer as never, biasInitializer: layer.biasInitializer as never,
-          activation: layer.activation as never, name,
-        });
-      case 'relu':
-        return relu({ name });
-      case 'dropout':
-        return dropout(layer.rate as number, { name });
-      case 'softmax':
-        return softmax({ name });
-    }
-  } catch (error) {
-    if (error instanceof MnistWasmError) throw new ModelFormatError(`${source}: layer ${index}: ${error.message}`);
-    throw error;
-  }
-  throw new ModelFormatError(`${source}: layer ${index} has unknown kind ${describe(layer?.kind)}`);
-}
-
-const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-/** CRC-32 as zlib and PNG compute it. */
-export function crc32(bytes: Uint8Array): number {
-  let crc = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) crc = CRC_TABLE[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
-}
-
-function hex(value: number): string {
-  return `0x${value.toString(16).padStart(8, '0')}`;
 }

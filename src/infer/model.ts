@@ -1,0 +1,183 @@
+// A model for inference: its layers and weights read from an MNWM file (model/format-read.ts, the
+// same checks as Sequential.fromBytes), its weights copied once into its own kernel instance's memory,
+// and the forward pass that Sequential.predict runs, op for op (compare train/plan.ts's `inference`):
+// each dense layer through `denseForward`, with a ReLU right after it fused into its epilogue; any other
+// ReLU through `reluForward`; dropout, the identity at inference, skipped; softmax through `softmax`.
+//
+// The kernels are the training build's own functions, so every output is the same bits as predict's.
+// Where predict feeds a mostly-zero input to its sparse first-layer kernel, this entry runs the dense
+// one, which adds the same nonzero products in the same order (assembly/sparse.ts). Skipping a 0·w
+// term can change at most the sign of a zero sum (and only from a bias of exactly -0), which a ReLU or
+// a softmax after it erases: a model without either could differ from predict in that sign alone.
+
+import { DataNotFoundError, InvalidArgumentError, MnistWasmError, OutOfMemoryError, ShapeError, describe } from '../errors.js';
+import type { Layer } from '../model/layers.js';
+import { readModel, type Fail } from '../model/format-read.js';
+import { resolveTopology, weightShapes, type Topology } from '../model/topology.js';
+import { readFileBytes } from '../platform/files.js';
+import { instantiate, type InferenceKernels } from './kernels.js';
+
+/** A model loaded for inference by `loadModel`; `predict(model, x)` runs it. */
+export interface InferenceModel {
+  /** The name it was saved with ('sequential' by default). */
+  readonly name: string;
+  /** The layer configurations, in order. */
+  readonly layers: readonly Layer[];
+  /** Width of one input row (784 for MNIST). */
+  readonly inputDim: number;
+  /** Width of one output row: the number of classes. */
+  readonly outputDim: number;
+}
+
+/** What `loadModel` reads: the bytes of a model file (`toBytes`, `save`), a fetch Response of them, or a file's path in Node. */
+export type ModelSource = Uint8Array | ArrayBuffer | Response | string;
+
+/** Inputs: n × inputDim values, uint8 grey levels (scaled by 1/255, as fit and predict do) or float32. */
+export type InferenceInputs = Uint8Array | Float32Array;
+
+type Step =
+  | { kind: 'dense'; weight: number; bias: number; inDim: number; outDim: number; relu: boolean }
+  | { kind: 'relu' | 'softmax'; outDim: number };
+
+interface Runtime {
+  kernels: InferenceKernels;
+  steps: Step[];
+  /** First free byte above the weights: each predict lays its batch out from here. */
+  top: number;
+}
+
+/** Rows per kernel call, as predict's default batch: rows are independent, so this changes no bit. */
+const BATCH = 500;
+const ALIGN = 64;
+const PAGE = 65536;
+/** The uint8 grey levels as the library scales them: Float32Array.from(0..255, i => i / 255). */
+const UINT8_SCALE = Float32Array.from({ length: 256 }, (_, i) => i / 255);
+
+const runtimes = new WeakMap<InferenceModel, Runtime>();
+
+/**
+ * Of the optional sections (optimizer state, a checkpoint's training order) inference needs only their
+ * sizes, to check the file's length and skip them.
+ */
+const SECTION_SIZES = {
+  optimizer(value: unknown, fail: Fail): { slots: number } {
+    const slots = (value as { slots?: unknown } | null)?.slots;
+    if (slots !== 0 && slots !== 1 && slots !== 2) fail(`the optimizer section has ${describe(slots)} state tensors per weight, expected 0, 1 or 2`);
+    return { slots: slots as number };
+  },
+  training(value: unknown, fail: Fail): { rows: number } {
+    const rows = (value as { rows?: unknown } | null)?.rows as number;
+    if (!Number.isInteger(rows) || rows < 1 || rows >= 2 ** 28) fail(`training rows ${describe(rows)} is not a count`);
+    return { rows };
+  },
+};
+
+/** Reads `source` and builds the model on a fresh kernel instance, once `ready()` has loaded the kernels. */
+export async function openModel(source: ModelSource, ready: () => Promise<void>): Promise<InferenceModel> {
+  let bytes: unknown = source;
+  let name = 'model bytes';
+  if (typeof source === 'string') {
+    bytes = await readFileBytes(source, 'loadModel').catch((error: Error) => {
+      if (error instanceof MnistWasmError) throw error;
+      throw new InvalidArgumentError(`loadModel: ${source}: a path is read only where node:fs is (${error.message}); pass fetch(url) or the bytes`);
+    });
+    name = source;
+  } else if (typeof Response !== 'undefined' && source instanceof Response) {
+    name = source.url || 'the response';
+    if (!source.ok) throw new DataNotFoundError(`loadModel: ${name}: HTTP ${source.status}`);
+    bytes = new Uint8Array(await source.arrayBuffer());
+  } else if (source instanceof ArrayBuffer) {
+    bytes = new Uint8Array(source);
+  }
+  let topology: Topology | undefined;
+  const file = readModel(bytes, (layers) => weightShapes((topology = resolveTopology(layers))), name, SECTION_SIZES);
+  const { inputDim, outputDim, nodes, paramFloats } = topology!;
+  await ready();
+  const kernels = instantiate();
+  const params = alignUp(kernels.heapBase());
+  const top = alignUp(params + paramFloats * 4);
+  grow(kernels.memory, top);
+  const f32 = new Float32Array(kernels.memory.buffer);
+  const steps: Step[] = [];
+  let tensor = 0;
+  nodes.forEach((node, i) => {
+    if (node.kind === 'dense') {
+      f32.set(file.weights[tensor++], (params >> 2) + node.weight);
+      if (node.bias >= 0) f32.set(file.weights[tensor++], (params >> 2) + node.bias);
+      const { inDim, outDim } = node;
+      steps.push({ kind: 'dense', weight: params + node.weight * 4, bias: node.bias < 0 ? 0 : params + node.bias * 4, inDim, outDim, relu: nodes[i + 1]?.kind === 'relu' });
+    } else if (node.kind === 'softmax' || (node.kind === 'relu' && nodes[i - 1]?.kind !== 'dense')) {
+      steps.push({ kind: node.kind, outDim: node.dim });
+    }
+  });
+  const model: InferenceModel = { name: file.name, layers: file.layers, inputDim, outputDim };
+  runtimes.set(model, { kernels, steps, top });
+  return model;
+}
+
+/** The model's output for every row of x: (rows, outputDim), class probabilities after a softmax. */
+export function predict(model: InferenceModel, x: InferenceInputs): Float32Array {
+  const runtime = runtimes.get(model);
+  if (!runtime) throw new InvalidArgumentError(`predict: expected a model from loadModel, got ${describe(model)}`);
+  const { kernels: k, steps, top } = runtime;
+  const { inputDim, outputDim } = model;
+  const rows = countRows(x, inputDim);
+  const capacity = Math.min(rows, BATCH);
+  // The batch, then each step's output, from `top` up.
+  const outputs: number[] = [];
+  let end = alignUp(top + capacity * inputDim * 4);
+  for (const step of steps) {
+    outputs.push(end);
+    end = alignUp(end + capacity * step.outDim * 4);
+  }
+  grow(k.memory, end);
+  const f32 = new Float32Array(k.memory.buffer);
+  const result = new Float32Array(rows * outputDim);
+  for (let first = 0; first < rows; first += capacity) {
+    const count = Math.min(capacity, rows - first);
+    const batch = x.subarray(first * inputDim, (first + count) * inputDim);
+    if (batch instanceof Uint8Array) for (let i = 0; i < batch.length; i++) f32[(top >> 2) + i] = UINT8_SCALE[batch[i]];
+    else f32.set(batch, top >> 2);
+    let input = top;
+    steps.forEach((step, i) => {
+      const output = outputs[i];
+      if (step.kind === 'dense') k.denseForward(output, input, step.weight, step.bias, 0, 1, count, step.inDim, step.outDim, step.relu);
+      else if (step.kind === 'relu') k.reluForward(output, input, count * step.outDim);
+      else k.softmax(output, input, count, step.outDim);
+      input = output;
+    });
+    result.set(f32.subarray(input >> 2, (input >> 2) + count * outputDim), first * outputDim);
+  }
+  return result;
+}
+
+/** Checks x as predict does (train/batches.ts's countRows) and returns the number of rows. */
+function countRows(x: unknown, width: number): number {
+  if (!(x instanceof Float32Array || x instanceof Uint8Array)) {
+    throw new ShapeError(`predict: x must be a Float32Array or Uint8Array of n × ${width} values, got ${describe(x)}`);
+  }
+  if (x.length === 0 || x.length % width !== 0) {
+    throw new ShapeError(`predict: x has ${x.length} values, expected a positive multiple of the input width ${width}`);
+  }
+  if (x instanceof Float32Array) {
+    const bad = x.findIndex((value) => !Number.isFinite(value));
+    if (bad >= 0) throw new ShapeError(`predict: x[${bad}] is ${x[bad]}; inputs must be finite numbers`);
+  }
+  return x.length / width;
+}
+
+/** Grows `memory` to hold `end` bytes, as wasm/arena.ts does. */
+function grow(memory: WebAssembly.Memory, end: number): void {
+  const have = memory.buffer.byteLength;
+  if (end <= have) return;
+  try {
+    memory.grow(Math.ceil((end - have) / PAGE));
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw new OutOfMemoryError(`the model and its batch need ${Math.ceil(end / 2 ** 20)} MiB of WebAssembly memory and the engine gives no more than it has (${Math.ceil(have / 2 ** 20)} MiB)`);
+  }
+}
+
+function alignUp(bytes: number): number {
+  return Math.ceil(bytes / ALIGN) * ALIGN;
+}
