@@ -8,6 +8,7 @@ export {
   dense, relu, dropout, softmax,
   type DenseLayer, type DenseOptions, type DropoutLayer, type Initializer, type Layer, type ReluLayer, type SoftmaxLayer,
 } from './model/layers.js';
+export type { KerasObject, TfjsArtifacts, TfjsModelJson, TfjsWeightSpec, TfjsWeightsGroup } from './export/tfjs-write.js';
 export { Sequential, loadModel, type CompileOptions, type LossName, type SequentialOptions } from './model/sequential.js';
 export {
   sgd, adam,

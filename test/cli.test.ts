@@ -72,7 +72,7 @@ describe('mnist-wasm train', () => {
     expect(block).toBe(run('--help').stdout);
   });
 
-  it.each(['train', 'evaluate', 'predict'] as const)('%s --help describes exactly the flags it accepts, and every recipe', (command) => {
+  it.each(['train', 'evaluate', 'predict', 'export'] as const)('%s --help describes exactly the flags it accepts, and every recipe', (command) => {
     const accepted = acceptedFlags(command);
     const full = run('--help').stdout;
     const own = run(command, '--help');
@@ -220,6 +220,47 @@ describe('mnist-wasm train --save, evaluate and predict', () => {
     expect(result.status).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual({ model, images: 500, loss: trained.testLoss, accuracy: trained.testAccuracy });
     expect(run('evaluate', '--model', model, '--data', small).stdout).toMatch(/small\.mnwm: test accuracy \d+\.\d\d% - test loss \d\.\d{4} on 500 images/);
+  });
+
+  it('exports a model as ONNX and as TensorFlow.js, and evaluates and predicts with the TensorFlow.js one as with the original', async () => {
+    const onnx = join(scratch, 'small.onnx');
+    const tfjs = join(scratch, 'small-tfjs');
+    expect(run('export', '--model', model, '--format', 'onnx', '--out', onnx).status).toBe(0);
+    expect(run('export', '--model', model, '--format', 'tfjs', '--out', tfjs).stdout).toMatch(/Exported .*small\.mnwm to .*small-tfjs \(TensorFlow\.js Layers format\)/);
+    // ONNX's magic: a ModelProto whose first field is ir_version (field 1, varint) 8.
+    expect([...(await readFile(onnx)).subarray(0, 2)]).toEqual([0x08, 8]);
+    expect(JSON.parse(await readFile(join(tfjs, 'model.json'), 'utf8')).format).toBe('layers-model');
+    const images = join(small, 't10k-images-idx3-ubyte');
+    for (const args of [['evaluate', '--data', small, '--json'], ['predict', '--json', images]]) {
+      const original = run(...args.slice(0, 1), '--model', model, ...args.slice(1));
+      for (const exported of [tfjs, join(tfjs, 'model.json')]) {
+        const again = run(...args.slice(0, 1), '--model', exported, ...args.slice(1));
+        expect(again.status, again.stderr).toBe(0);
+        expect(again.stdout.replaceAll(exported, model)).toBe(original.stdout);
+      }
+    }
+    // And back: the TensorFlow.js folder exports to ONNX too.
+    expect(run('export', '--model', tfjs, '--format', 'onnx', '--out', join(scratch, 'again.onnx')).status).toBe(0);
+    expect(await readFile(join(scratch, 'again.onnx'))).toEqual(await readFile(onnx));
+  });
+
+  it.each([
+    [['export', '--model', 'm.mnwm', '--out', 'x'], '--format must be onnx or tfjs, got ""'],
+    [['export', '--model', 'm.mnwm', '--format', 'keras', '--out', 'x'], '--format must be onnx or tfjs, got "keras"'],
+    [['export', '--model', 'm.mnwm', '--format', 'onnx'], 'export needs --out PATH'],
+    [['export', '--format', 'onnx', '--out', 'x'], 'export needs --model FILE'],
+  ])('refuses export %j with one line and exit code 2', (args, text) => {
+    expectUsageFailure(run(...args), text);
+  });
+
+  it('refuses a TensorFlow.js model with a layer it lacks, or a broken one, with one line naming it', async () => {
+    const tfjs = join(scratch, 'broken-tfjs');
+    expect(run('export', '--model', model, '--format', 'tfjs', '--out', tfjs).status).toBe(0);
+    const json = JSON.parse(await readFile(join(tfjs, 'model.json'), 'utf8'));
+    json.modelTopology.config.layers[1] = { class_name: 'LSTM', config: { name: 'lstm_1', units: 8 } };
+    await writeFile(join(tfjs, 'model.json'), JSON.stringify(json));
+    expectUsageFailure(run('predict', '--model', tfjs, join(small, 't10k-images-idx3-ubyte')), "LSTM 'lstm_1'");
+    expectUsageFailure(run('evaluate', '--model', join(scratch, 'nowhere', 'model.json'), '--data', small), 'model.json');
   });
 
   it('classifies IDX images and PNG files of any common kind alike', async () => {

