@@ -55,6 +55,7 @@ const rows = configurations.map((configuration, i) => {
     firstPredictionMs: ok.length ? median(ok.map((result) => result.firstPredictionMs)) : undefined,
     imagesPerSecond: ok.length ? median(ok.map((result) => result.imagesPerSecond)) : undefined,
     accuracy: ok[0]?.accuracy,
+    threadsUsed: ok[0]?.threadsUsed,
   };
 });
 const report = { machine: { cpus: cores, node: process.version }, rounds, model: { recipe: 'default', testAccuracy: trained.testAccuracy }, rows };
@@ -67,6 +68,7 @@ if (values.json) {
   console.log('| --- | --- | --- | --- | --- |');
   for (const row of rows) {
     const cells = row.error ? [`failed: ${row.error}`, '', ''] : [`${row.firstPredictionMs.toFixed(0)} ms`, Math.round(row.imagesPerSecond).toLocaleString('en-US'), `${(100 * row.accuracy).toFixed(2)}%`];
-    console.log(`| ${row.name} | ${row.threads} | ${cells.join(' | ')} |`);
+    const threads = row.threadsUsed === undefined || row.threadsUsed === row.threads ? row.threads : `${row.threads} asked, ${row.threadsUsed} used`;
+    console.log(`| ${row.name} | ${threads} | ${cells.join(' | ')} |`);
   }
 }

@@ -104,6 +104,17 @@ describe('mnist-wasm/infer predicts the bits Sequential.predict does', () => {
     expectSameBits(infer.predict(loaded, floats), model.predict(floats));
   });
 
+  it('dense inputs (most values nonzero) take the dense kernel, sparse ones the sparse kernel, each as predict does', async () => {
+    const model = await trainedOneEpoch(new Sequential([dense(64, { inputDim: 784 }), relu(), dense(10), softmax()], { seed: 5 }));
+    const loaded = await infer.loadModel(model.toBytes());
+    // Inverted digits: about 81% of their values are nonzero, so predict's rule sends them dense.
+    const inverted = test.images.subarray(0, 1500 * 784).map((v) => 255 - v);
+    expectSameBits(infer.predict(loaded, inverted), model.predict(inverted));
+    expectSameBits(infer.predict(loaded, asFloats(inverted)), model.predict(asFloats(inverted)));
+    const digits = test.images.subarray(0, 1500 * 784);
+    expectSameBits(infer.predict(loaded, digits), model.predict(digits));
+  });
+
   it('a ReLU after a dropout (not fused), and a model without a softmax (raw outputs)', async () => {
     const x = test.images.subarray(0, 1000 * 784);
     for (const layers of [
@@ -202,11 +213,11 @@ describe('mnist-wasm/infer refuses what it cannot use', () => {
 });
 
 describe('mnist-wasm/infer loads its own kernels', () => {
-  it('build/kernels-infer.wasm: only the forward kernels, no imports, taken as bytes, a Module, a Response or a URL', async () => {
+  it('build/kernels-infer.wasm: only the forward kernels (dense and sparse first layer), no imports, taken as bytes, a Module, a Response or a URL', async () => {
     const url = new URL('../build/kernels-infer.wasm', import.meta.url);
     const file = await readFile(url);
     const module = new WebAssembly.Module(file);
-    expect(WebAssembly.Module.exports(module).map((entry) => entry.name).sort()).toEqual(['denseForward', 'heapBase', 'memory', 'reluForward', 'softmax']);
+    expect(WebAssembly.Module.exports(module).map((entry) => entry.name).sort()).toEqual(['denseForward', 'denseForwardSparse', 'gatherSparseF32', 'gatherSparseU8', 'heapBase', 'memory', 'reluForward', 'softmax']);
     expect(WebAssembly.Module.imports(module)).toEqual([]);
     const bytes = new Sequential([dense(8, { inputDim: 784 }), dense(10), softmax()], { seed: 6 }).toBytes();
     const image = test.images.subarray(0, 784);

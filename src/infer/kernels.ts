@@ -10,7 +10,9 @@ import { nodeModule } from '../platform/node.js';
 import type { Kernels } from '../wasm/kernels.js';
 
 /** The forward-only kernels' exports, typed as the training build's; pointers are byte offsets into `memory`. */
-export type InferenceKernels = Pick<Kernels, 'memory' | 'heapBase' | 'denseForward' | 'reluForward' | 'softmax'>;
+export type InferenceKernels = Pick<
+  Kernels, 'memory' | 'heapBase' | 'denseForward' | 'denseForwardSparse' | 'gatherSparseU8' | 'gatherSparseF32' | 'reluForward' | 'softmax'
+>;
 
 /** What `init` accepts: a compiled module, the file's bytes, a fetch Response, or the file's URL. */
 export type KernelSource = WebAssembly.Module | BufferSource | Response | URL | string;

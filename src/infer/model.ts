@@ -5,10 +5,9 @@
 // ReLU through `reluForward`; dropout, the identity at inference, skipped; softmax through `softmax`.
 //
 // The kernels are the training build's own functions, so every output is the same bits as predict's.
-// Where predict feeds a mostly-zero input to its sparse first-layer kernel, this entry runs the dense
-// one, which adds the same nonzero products in the same order (assembly/sparse.ts). Skipping a 0·w
-// term can change at most the sign of a zero sum (and only from a bias of exactly -0), which a ReLU or
-// a softmax after it erases: a model without either could differ from predict in that sign alone.
+// A mostly-zero input (at most half nonzero in its first 2,048 rows, predict's rule) is gathered into
+// its nonzeros and takes the sparse first-layer kernel, as in predict: on MNIST that is about four
+// times faster than the dense kernel, and it adds the same nonzero products in the same order.
 
 import { DataNotFoundError, InvalidArgumentError, MnistWasmError, OutOfMemoryError, ShapeError, describe } from '../errors.js';
 import type { Layer } from '../model/layers.js';
@@ -42,12 +41,19 @@ type Step =
 interface Runtime {
   kernels: InferenceKernels;
   steps: Step[];
+  /** The uint8 grey levels' scale table, 256 floats, for the sparse gather. */
+  table: number;
   /** First free byte above the weights: each predict lays its batch out from here. */
   top: number;
 }
 
 /** Rows per kernel call, as predict's default batch: rows are independent, so this changes no bit. */
 const BATCH = 500;
+/** predict's rule (train/batches.ts): inputs at most this dense, judged from their first rows, go sparse. */
+const SPARSE_DENSITY_LIMIT = 0.5;
+const DENSITY_SAMPLE_ROWS = 2048;
+/** Bytes of one nonzero in the sparse kernels' CSR: its value and its column (assembly/sparse.ts). */
+const ENTRY = 8;
 const ALIGN = 64;
 const PAGE = 65536;
 /** The uint8 grey levels as the library scales them: Float32Array.from(0..255, i => i / 255). */
@@ -94,10 +100,12 @@ export async function openModel(source: ModelSource, ready: () => Promise<void>)
   const { inputDim, outputDim, nodes, paramFloats } = topology!;
   await ready();
   const kernels = instantiate();
-  const params = alignUp(kernels.heapBase());
+  const table = alignUp(kernels.heapBase());
+  const params = alignUp(table + UINT8_SCALE.byteLength);
   const top = alignUp(params + paramFloats * 4);
   grow(kernels.memory, top);
   const f32 = new Float32Array(kernels.memory.buffer);
+  f32.set(UINT8_SCALE, table >> 2);
   const steps: Step[] = [];
   let tensor = 0;
   nodes.forEach((node, i) => {
@@ -111,7 +119,7 @@ export async function openModel(source: ModelSource, ready: () => Promise<void>)
     }
   });
   const model: InferenceModel = { name: file.name, layers: file.layers, inputDim, outputDim };
-  runtimes.set(model, { kernels, steps, top });
+  runtimes.set(model, { kernels, steps, table, top });
   return model;
 }
 
@@ -119,34 +127,49 @@ export async function openModel(source: ModelSource, ready: () => Promise<void>)
 export function predict(model: InferenceModel, x: InferenceInputs): Float32Array {
   const runtime = runtimes.get(model);
   if (!runtime) throw new InvalidArgumentError(`predict: expected a model from loadModel, got ${describe(model)}`);
-  const { kernels: k, steps, top } = runtime;
+  const { kernels: k, steps, table, top } = runtime;
   const { inputDim, outputDim } = model;
   const rows = countRows(x, inputDim);
   const capacity = Math.min(rows, BATCH);
-  // The batch, then each step's output, from `top` up.
+  const sampled = Math.min(x.length, DENSITY_SAMPLE_ROWS * inputDim);
+  let nonzeros = 0;
+  for (let i = 0; i < sampled; i++) if (x[i] !== 0) nonzeros++;
+  const first = steps[0];
+  const sparse = first.kind === 'dense' && nonzeros <= SPARSE_DENSITY_LIMIT * sampled;
+  // The batch (as given, for the sparse gather, or as floats), its nonzeros and the first layer's
+  // scratch when sparse, then each step's output, from `top` up.
+  const rowRange = alignUp(top + capacity * inputDim * 4);
+  const entries = alignUp(rowRange + capacity * 8);
+  const panel = alignUp(entries + (sparse ? capacity * inputDim * ENTRY : 0));
   const outputs: number[] = [];
-  let end = alignUp(top + capacity * inputDim * 4);
+  let end = alignUp(panel + (sparse ? inputDim * 64 : 0));
   for (const step of steps) {
     outputs.push(end);
     end = alignUp(end + capacity * step.outDim * 4);
   }
   grow(k.memory, end);
   const f32 = new Float32Array(k.memory.buffer);
+  const u8 = new Uint8Array(k.memory.buffer);
   const result = new Float32Array(rows * outputDim);
-  for (let first = 0; first < rows; first += capacity) {
-    const count = Math.min(capacity, rows - first);
-    const batch = x.subarray(first * inputDim, (first + count) * inputDim);
-    if (batch instanceof Uint8Array) for (let i = 0; i < batch.length; i++) f32[(top >> 2) + i] = UINT8_SCALE[batch[i]];
-    else f32.set(batch, top >> 2);
+  for (let from = 0; from < rows; from += capacity) {
+    const count = Math.min(capacity, rows - from);
+    const batch = x.subarray(from * inputDim, (from + count) * inputDim);
+    if (batch instanceof Float32Array) f32.set(batch, top >> 2);
+    else if (sparse) u8.set(batch, top);
+    else for (let i = 0; i < batch.length; i++) f32[(top >> 2) + i] = UINT8_SCALE[batch[i]];
+    if (sparse && batch instanceof Uint8Array) k.gatherSparseU8(rowRange, entries, top, 0, 0, count, inputDim, table, 0);
+    else if (sparse) k.gatherSparseF32(rowRange, entries, top, 0, 0, count, inputDim, 0);
     let input = top;
     steps.forEach((step, i) => {
       const output = outputs[i];
-      if (step.kind === 'dense') k.denseForward(output, input, step.weight, step.bias, 0, 1, count, step.inDim, step.outDim, step.relu);
+      if (step.kind === 'dense' && sparse && i === 0) {
+        k.denseForwardSparse(output, rowRange, entries, step.weight, step.bias, 0, 1, count, step.inDim, step.outDim, step.outDim, step.relu, panel);
+      } else if (step.kind === 'dense') k.denseForward(output, input, step.weight, step.bias, 0, 1, count, step.inDim, step.outDim, step.relu);
       else if (step.kind === 'relu') k.reluForward(output, input, count * step.outDim);
       else k.softmax(output, input, count, step.outDim);
       input = output;
     });
-    result.set(f32.subarray(input >> 2, (input >> 2) + count * outputDim), first * outputDim);
+    result.set(f32.subarray(input >> 2, (input >> 2) + count * outputDim), from * outputDim);
   }
   return result;
 }
