@@ -9,7 +9,7 @@
 // its nonzeros and takes the sparse first-layer kernel, as in predict: on MNIST that is about four
 // times faster than the dense kernel, and it adds the same nonzero products in the same order.
 
-import { DataNotFoundError, InvalidArgumentError, MnistWasmError, OutOfMemoryError, ShapeError, describe } from '../errors.js';
+import { DataNotFoundError, InvalidArgumentError, MnistWasmError, OutOfMemoryError, ShapeError, describe, firstNonFinite } from '../errors.js';
 import type { Layer } from '../model/layers.js';
 import { readModel, type Fail } from '../model/format-read.js';
 import { resolveTopology, weightShapes, type Topology } from '../model/topology.js';
@@ -183,7 +183,7 @@ function countRows(x: unknown, width: number): number {
     throw new ShapeError(`predict: x has ${x.length} values, expected a positive multiple of the input width ${width}`);
   }
   if (x instanceof Float32Array) {
-    const bad = x.findIndex((value) => !Number.isFinite(value));
+    const bad = firstNonFinite(x);
     if (bad >= 0) throw new ShapeError(`predict: x[${bad}] is ${x[bad]}; inputs must be finite numbers`);
   }
   return x.length / width;

@@ -4,7 +4,7 @@
 // on top of it; the inference entry (mnist-wasm/infer) reads models with it alone, and checks of those
 // sections only what it takes to skip them.
 
-import { MnistWasmError, ModelFormatError, describe } from '../errors.js';
+import { MnistWasmError, ModelFormatError, describe, firstNonFinite } from '../errors.js';
 import { dense, dropout, relu, softmax, type Layer } from './layers.js';
 
 export const MAGIC = 'MNWM';
@@ -98,7 +98,7 @@ export function readModel<Optimizer extends { slots: number }, Training extends 
   });
   // A non-finite weight makes every prediction NaN; such a file was never written by a sound model.
   weights.forEach((tensor, i) => {
-    const bad = tensor.findIndex((value) => !Number.isFinite(value));
+    const bad = firstNonFinite(tensor);
     if (bad >= 0) fail(`weight tensor ${i} has ${tensor[bad]} at index ${bad}; weights must be finite`);
   });
   return { name: raw.name as string, layers, shapes, weights, optimizer, training, sections: at, fail };

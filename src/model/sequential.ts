@@ -2,7 +2,7 @@
 // their gradients, the optimizer's state); each fit, evaluate or predict leases the rest (train/).
 
 import {
-  InvalidArgumentError, ModelBusyError, ModelMismatchError, NotCompiledError, ShapeError, checkOptionKeys, describe, requireSeed,
+  InvalidArgumentError, ModelBusyError, ModelMismatchError, NotCompiledError, ShapeError, checkOptionKeys, describe, firstNonFinite, requireSeed,
 } from '../errors.js';
 import { Random, randomSeed } from '../random.js';
 import { Arena } from '../wasm/arena.js';
@@ -412,7 +412,7 @@ export class Sequential {
       if (!(tensor instanceof Float32Array) || tensor.length !== length) {
         throw new ShapeError(`${where}: ${what} needs a Float32Array of ${length} values, got ${describe(tensor)}`);
       }
-      const bad = tensor.findIndex((value) => !Number.isFinite(value));
+      const bad = firstNonFinite(tensor);
       if (bad >= 0) throw new InvalidArgumentError(`${where}: ${what} has ${tensor[bad]} at index ${bad}; weights must be finite numbers`);
     });
     this.writeRegion(params, weights);
