@@ -189,7 +189,7 @@ describe('mnist-wasm train', () => {
     const objects = result.stdout.trimEnd().split('\n').map((line) => JSON.parse(line));
     expect(objects).toHaveLength(4);
     objects.slice(0, 3).forEach((epoch, i) => {
-      expect(Object.keys(epoch)).toEqual(['epoch', 'seconds', 'loss', 'accuracy', 'valLoss', 'valAccuracy']);
+      expect(Object.keys(epoch)).toEqual(['epoch', 'seconds', 'loss', 'accuracy', 'valLoss', 'valAccuracy', 'learningRate']);
       expect(epoch.epoch).toBe(i + 1);
     });
     const summary = objects[3];
@@ -212,6 +212,31 @@ describe('mnist-wasm train --save, evaluate and predict', () => {
     expect(trained.status).toBe(0);
     expect(JSON.parse(trained.stdout.trimEnd().split('\n').at(-1)!).saved).toBe(model);
     digits = await readFile(join(small, 't10k-images-idx3-ubyte'));
+  });
+
+  it('with --validation-split, schedules the rate over the steps of the rows it trains on', () => {
+    // 2,000 rows, half held out: 20 batches of 50 an epoch, 40 steps; the cosine rate is half way down at step 20.
+    const result = run('train', '--data', small, '--epochs', '2', '--batch-size', '50', '--hidden', '16', '--validation-split', '0.5', '--learning-rate', '0.2', '--json');
+    expect(result.status, result.stderr).toBe(0);
+    const epochs = result.stdout.trimEnd().split('\n').slice(0, 2).map((line) => JSON.parse(line));
+    expect(epochs.map((epoch) => epoch.learningRate)).toEqual([0.2, expect.closeTo(0.1, 12)]);
+  });
+
+  it('trains on a data set with more than ten classes, and evaluates the model on it', async () => {
+    const dir = await writeMnistSubset(join(scratch, 'twelve'), 1000, 200);
+    for (const name of ['train-labels-idx1-ubyte', 't10k-labels-idx1-ubyte']) {
+      const labels = await readFile(join(dir, name));
+      // Every 9 becomes an 11: classes 0 to 8, and 11, so the output layer has 12 units.
+      for (let i = 8; i < labels.length; i++) if (labels[i] === 9) labels[i] = 11;
+      await writeFile(join(dir, name), labels);
+    }
+    const saved = join(scratch, 'twelve.mnwm');
+    const trained = run('train', '--data', dir, '--epochs', '1', '--hidden', '16', '--save', saved);
+    expect(trained.status, trained.stderr).toBe(0);
+    expect(trained.stdout).toMatch(/784-16-12/);
+    const evaluated = run('evaluate', '--model', saved, '--data', dir, '--json');
+    expect(evaluated.status, evaluated.stderr).toBe(0);
+    expect(JSON.parse(evaluated.stdout).images).toBe(200);
   });
 
   it('evaluates a saved model on a data set, as train measured it', () => {

@@ -55,14 +55,21 @@ async function train({ recipe, data, json, threads, relaxedSimd, save, checkpoin
   }
   // With --json, stdout carries only JSON lines; everything for people goes to stderr.
   const say = (line: string): void => void (json ? process.stderr : process.stdout).write(`${line}\n`);
-  const { train, test } = await loadMnist(data === undefined ? {} : { dir: data });
+  // Any number of classes a uint8 label can name: the network's output follows the training labels.
+  const source = data === undefined ? {} : { dir: data };
+  const { train, test } = await loadMnist({ ...source, classes: 256 });
   const inputDim = train.rows * train.cols;
   const classes = 1 + train.labels.reduce((top, label) => Math.max(top, label), 0);
+  // A test label the training labels never name: the loader's own check says which file and label.
+  if (test.labels.some((label) => label >= classes)) await loadMnist({ ...source, classes });
   say(describeRecipe(recipe, inputDim, classes));
   say(`Data: ${group(train.count)} training and ${group(test.count)} test images of ${train.rows}×${train.cols}${data ? ` from ${data}` : ''}`);
 
   const model = new Sequential(buildLayers(recipe, inputDim, classes));
-  const batches = Math.ceil(train.count / recipe.batchSize);
+  // fit holds the last rows out for validation (as Keras takes validationSplit): the schedule and the
+  // progress count the steps on the others.
+  const trainingRows = validationSplit === undefined ? train.count : train.count - Math.floor(train.count * validationSplit);
+  const batches = Math.ceil(trainingRows / recipe.batchSize);
   model.compile({ loss: 'categoricalCrossentropy', optimizer: buildOptimizer(recipe, recipe.epochs * batches), metrics: ['accuracy'] });
   const yTrain = toCategorical(train.labels, classes);
   const yTest = toCategorical(test.labels, classes);
@@ -152,7 +159,8 @@ const REPORT_MISTAKES = 200;
 async function evaluate({ model: path, data, json, threads }: EvaluateCommand): Promise<number> {
   warnAboutThreads(threads);
   const model = await loadModel(path);
-  const { test } = await loadMnist(data === undefined ? {} : { dir: data });
+  const classes = model.outputDim;
+  const { test } = await loadMnist(data === undefined ? { classes } : { dir: data, classes });
   model.compile({ loss: 'categoricalCrossentropy', optimizer: 'sgd' });
   if (threads !== 1) await model.startThreads(threads);
   try {

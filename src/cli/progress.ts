@@ -12,6 +12,8 @@ export interface EpochRecord {
   accuracy: number;
   valLoss: number;
   valAccuracy: number;
+  /** The rate of the epoch's first update. */
+  learningRate: number;
 }
 
 export function formatEpoch(epoch: number, epochs: number, logs: EpochLogs): string {
@@ -28,6 +30,7 @@ export function toRecord(epoch: number, logs: EpochLogs): EpochRecord {
     accuracy: logs.accuracy,
     valLoss: logs.valLoss ?? NaN,
     valAccuracy: logs.valAccuracy ?? NaN,
+    learningRate: logs.learningRate,
   };
 }
 

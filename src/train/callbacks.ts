@@ -89,7 +89,8 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): Callbacks & {
         return;
       }
       wait++;
-      if (wait > patience) {
+      // As Keras and TensorFlow.js count: patience 2 stops at the second epoch without improvement.
+      if (wait >= patience) {
         state.stoppedEpoch = epoch;
         context.stop();
       }
