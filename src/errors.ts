@@ -169,7 +169,8 @@ export class KernelFaultError extends MnistWasmError {
 }
 
 /**
- * Worker threads could not start, or one failed while running its share of a step.
+ * Worker threads could not start, one failed while running its share of a step, or one was lost (it
+ * exited, or gave no sign of progress for a minute); `stopThreads()` and `startThreads()` give new ones.
  * `code`: `'THREADS'`.
  */
 export class ThreadsError extends MnistWasmError {
@@ -179,9 +180,10 @@ export class ThreadsError extends MnistWasmError {
 }
 
 /**
- * A model was asked to change while an operation that changes it was running: a second `fit`, or
- * `compile`, `setWeights`, `loadWeights`, `startThreads` or `stopThreads` during a fit. `predict` and
- * `evaluate` still work during a fit. TensorFlow.js refuses a second concurrent `fit` likewise.
+ * A model was asked to change while an operation that changes it was running (a fit, `startThreads`
+ * or `loadWeights`): a second `fit`, or `compile`, `setWeights`, `loadWeights`, `startThreads` or
+ * `stopThreads` meanwhile. `predict` and `evaluate` still work during a fit. TensorFlow.js refuses a
+ * second concurrent `fit` likewise.
  * `code`: `'MODEL_BUSY'`.
  */
 export class ModelBusyError extends MnistWasmError {

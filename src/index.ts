@@ -22,7 +22,7 @@ export {
 export type { AugmentOptions } from './train/augment.js';
 export { augmentImages } from './data/augment-images.js';
 export type { BatchLogs, Callbacks, CheckpointOptions, EpochLogs, FitOptions, History, TrainingContext } from './train/loop.js';
-export type { Inputs } from './train/batches.js';
+export type { Inputs } from './data/inputs.js';
 export {
   MnistWasmError, IdxFormatError, DataNotFoundError, ShapeError, InvalidArgumentError, NotCompiledError,
   TrainingDivergedError, KernelsUnavailableError, ThreadsError, ModelFormatError, ModelMismatchError,

@@ -59,7 +59,8 @@ describe('one operation changes a model at a time, and nothing waits forever', (
 
   it('fails with ThreadsError when a worker dies, instead of waiting for it forever; new threads work', () => {
     expect(scenario('a worker that dies')).toEqual({
-      predict: 'ThreadsError THREADS', again: 'ThreadsError THREADS', restarted: 'ok', quick: true, isPool: true,
+      whileBlocked: 'ThreadsError THREADS', again: 'ThreadsError THREADS', betweenCalls: 'ThreadsError THREADS', restarted: 'ok',
+      blockedInTime: true, betweenAtOnce: true,
     });
   });
 });

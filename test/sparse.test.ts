@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadMnist } from 'mnist-wasm';
 import { Random } from '../dist/random.js';
-import { isSparse } from '../dist/train/batches.js';
+import { isSparse } from '../dist/data/inputs.js';
 import { freshKernels, uniform, type Memory } from './support.js';
 
 const SHAPES: Array<[number, number, number]> = [];

@@ -43,7 +43,6 @@ export interface PredictCommand {
   json: boolean;
 }
 
-/** `topic`: the command whose help was asked for (`mnist-wasm train --help`); none for all of it. */
 export interface ExportCommand {
   command: 'export';
   model: string;
@@ -54,6 +53,7 @@ export interface ExportCommand {
 
 export interface HelpCommand {
   command: 'help';
+  /** The command whose help was asked for (`mnist-wasm train --help`); none for all of it. */
   topic?: CommandName;
 }
 

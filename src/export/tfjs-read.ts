@@ -16,7 +16,7 @@
 import { InvalidArgumentError, ModelFormatError, describe } from '../errors.js';
 import { dense, dropout, relu, softmax, type DenseLayer, type Initializer, type Layer } from '../model/layers.js';
 import { resolveTopology } from '../model/topology.js';
-import { readFileBytes } from '../platform/files.js';
+import { isFolder, readFileBytes } from '../platform/files.js';
 import { nodeModule } from '../platform/node.js';
 
 type Dict = Record<string, unknown>;
@@ -415,8 +415,6 @@ export async function readTfjsModel(path: string): Promise<{ layers: Layer[]; we
  * if (await isTfjsPath(path)) return readTfjsModel(path);
  */
 export async function isTfjsPath(path: string): Promise<boolean> {
-  if (/\.json$/i.test(path)) return true;
-  const { stat } = await nodeModule('fs/promises');
-  return (await stat(path).catch(() => undefined))?.isDirectory() === true;
+  return /\.json$/i.test(path) || isFolder(path);
 }
 

@@ -25,10 +25,11 @@ let pending: Promise<void> | undefined;
  * loading already (so the plain init that loadModel makes keeps one given before).
  */
 export function loadKernels(source: KernelSource | undefined, fallback: () => KernelSource): Promise<void> {
-  if (source !== undefined) return compile(source).then((module) => void (compiled = module));
-  if (compiled) return Promise.resolve();
-  const loading = (pending ??= compile(fallback()).then((module) => void (compiled = module)));
-  // A failed load may be tried again.
+  if (source === undefined && compiled) return Promise.resolve();
+  if (source === undefined && pending) return pending;
+  const loading = compile(source ?? fallback()).then((module) => void (compiled = module));
+  // A plain init() meanwhile waits for this one, whatever it loads; a failed load may be tried again.
+  pending = loading;
   loading.catch(() => pending === loading && (pending = undefined));
   return loading;
 }

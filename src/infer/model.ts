@@ -9,11 +9,13 @@
 // its nonzeros and takes the sparse first-layer kernel, as in predict: on MNIST that is about four
 // times faster than the dense kernel, and it adds the same nonzero products in the same order.
 
-import { DataNotFoundError, InvalidArgumentError, MnistWasmError, OutOfMemoryError, ShapeError, describe, firstNonFinite } from '../errors.js';
+import { DataNotFoundError, InvalidArgumentError, MnistWasmError, describe } from '../errors.js';
 import type { Layer } from '../model/layers.js';
 import { readModel, type Fail } from '../model/format-read.js';
 import { resolveTopology, weightShapes, type Topology } from '../model/topology.js';
 import { readFileBytes } from '../platform/files.js';
+import { UINT8_SCALE, countRows, isSparse } from '../data/inputs.js';
+import { alignUp, growMemory } from '../wasm/arena.js';
 import { instantiate, type InferenceKernels } from './kernels.js';
 
 /** A model loaded for inference by `loadModel`; `predict(model, x)` runs it. */
@@ -49,15 +51,8 @@ interface Runtime {
 
 /** Rows per kernel call, as predict's default batch: rows are independent, so this changes no bit. */
 const BATCH = 500;
-/** predict's rule (train/batches.ts): inputs at most this dense, judged from their first rows, go sparse. */
-const SPARSE_DENSITY_LIMIT = 0.5;
-const DENSITY_SAMPLE_ROWS = 2048;
 /** Bytes of one nonzero in the sparse kernels' CSR: its value and its column (assembly/sparse.ts). */
 const ENTRY = 8;
-const ALIGN = 64;
-const PAGE = 65536;
-/** The uint8 grey levels as the library scales them: Float32Array.from(0..255, i => i / 255). */
-const UINT8_SCALE = Float32Array.from({ length: 256 }, (_, i) => i / 255);
 
 const runtimes = new WeakMap<InferenceModel, Runtime>();
 
@@ -103,7 +98,7 @@ export async function openModel(source: ModelSource, ready: () => Promise<void>)
   const table = alignUp(kernels.heapBase());
   const params = alignUp(table + UINT8_SCALE.byteLength);
   const top = alignUp(params + paramFloats * 4);
-  grow(kernels.memory, top);
+  growMemory(kernels.memory, top);
   const f32 = new Float32Array(kernels.memory.buffer);
   f32.set(UINT8_SCALE, table >> 2);
   const steps: Step[] = [];
@@ -129,13 +124,10 @@ export function predict(model: InferenceModel, x: InferenceInputs): Float32Array
   if (!runtime) throw new InvalidArgumentError(`predict: expected a model from loadModel, got ${describe(model)}`);
   const { kernels: k, steps, table, top } = runtime;
   const { inputDim, outputDim } = model;
-  const rows = countRows(x, inputDim);
+  const rows = countRows(x, inputDim, 'predict');
   const capacity = Math.min(rows, BATCH);
-  const sampled = Math.min(x.length, DENSITY_SAMPLE_ROWS * inputDim);
-  let nonzeros = 0;
-  for (let i = 0; i < sampled; i++) if (x[i] !== 0) nonzeros++;
-  const first = steps[0];
-  const sparse = first.kind === 'dense' && nonzeros <= SPARSE_DENSITY_LIMIT * sampled;
+  // predict's rule, so that both take the same kernels and give the same bits.
+  const sparse = steps[0].kind === 'dense' && isSparse(x, inputDim);
   // The batch (as given, for the sparse gather, or as floats), its nonzeros and the first layer's
   // scratch when sparse, then each step's output, from `top` up.
   const rowRange = alignUp(top + capacity * inputDim * 4);
@@ -147,7 +139,7 @@ export function predict(model: InferenceModel, x: InferenceInputs): Float32Array
     outputs.push(end);
     end = alignUp(end + capacity * step.outDim * 4);
   }
-  grow(k.memory, end);
+  growMemory(k.memory, end);
   const f32 = new Float32Array(k.memory.buffer);
   const u8 = new Uint8Array(k.memory.buffer);
   const result = new Float32Array(rows * outputDim);
@@ -172,35 +164,4 @@ export function predict(model: InferenceModel, x: InferenceInputs): Float32Array
     result.set(f32.subarray(input >> 2, (input >> 2) + count * outputDim), from * outputDim);
   }
   return result;
-}
-
-/** Checks x as predict does (train/batches.ts's countRows) and returns the number of rows. */
-function countRows(x: unknown, width: number): number {
-  if (!(x instanceof Float32Array || x instanceof Uint8Array)) {
-    throw new ShapeError(`predict: x must be a Float32Array or Uint8Array of n × ${width} values, got ${describe(x)}`);
-  }
-  if (x.length === 0 || x.length % width !== 0) {
-    throw new ShapeError(`predict: x has ${x.length} values, expected a positive multiple of the input width ${width}`);
-  }
-  if (x instanceof Float32Array) {
-    const bad = firstNonFinite(x);
-    if (bad >= 0) throw new ShapeError(`predict: x[${bad}] is ${x[bad]}; inputs must be finite numbers`);
-  }
-  return x.length / width;
-}
-
-/** Grows `memory` to hold `end` bytes, as wasm/arena.ts does. */
-function grow(memory: WebAssembly.Memory, end: number): void {
-  const have = memory.buffer.byteLength;
-  if (end <= have) return;
-  try {
-    memory.grow(Math.ceil((end - have) / PAGE));
-  } catch (error) {
-    if (!(error instanceof RangeError)) throw error;
-    throw new OutOfMemoryError(`the model and its batch need ${Math.ceil(end / 2 ** 20)} MiB of WebAssembly memory and the engine gives no more than it has (${Math.ceil(have / 2 ** 20)} MiB)`);
-  }
-}
-
-function alignUp(bytes: number): number {
-  return Math.ceil(bytes / ALIGN) * ALIGN;
 }

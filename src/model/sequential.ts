@@ -7,11 +7,11 @@ import {
 import { Random, randomSeed } from '../random.js';
 import { Arena } from '../wasm/arena.js';
 import { init, instantiateKernels } from '../wasm/kernels.js';
-import type { Inputs } from '../train/batches.js';
+import type { Inputs } from '../data/inputs.js';
 import { defaultThreads, type WorkerPool } from '../threads/pool.js';
 import { CONTROL_BYTES } from '../train/control.js';
 import {
-  DEFAULT_INFERENCE_BATCH, evaluateLoop, fitLoop, predictLoop, requireThreads, startPool, type FitOptions, type History, type Runnable, type Trainee,
+  DEFAULT_INFERENCE_BATCH, FIT_OPTIONS, evaluateLoop, fitLoop, predictLoop, requireThreads, startPool, type FitOptions, type History, type Runnable, type Trainee,
 } from '../train/loop.js';
 import { OptimizerRuntime, stateSlots, toOptimizerConfig, type OptimizerConfig } from '../train/optimizers.js';
 import { Session } from '../train/session.js';
@@ -22,7 +22,7 @@ import { decodeModel, encodeModel, type ModelExtras, type OptimizerHeader } from
 import { layerDifference } from './compare.js';
 import { encodeOnnx } from '../export/onnx.js';
 import { encodeTfjs, type TfjsArtifacts } from '../export/tfjs-write.js';
-import { readFileBytes, writeFileAtomic } from '../platform/files.js';
+import { isFolder, readFileBytes, writeFileAtomic } from '../platform/files.js';
 import type { Checkpointing, ResumePoint } from '../train/loop.js';
 import { resolveTopology, weightShapes, type Topology } from './topology.js';
 
@@ -176,7 +176,9 @@ export class Sequential {
    */
   async fit(x: Inputs, y: Float32Array, options: FitOptions = {}): Promise<History> {
     if (!this.optimizerConfig) throw new NotCompiledError('fit');
-    if (options?.seed !== undefined) requireSeed('fit', 'seed', options.seed);
+    // Before anything reads them: a resume's checks would otherwise come first.
+    checkOptionKeys('fit', options, FIT_OPTIONS);
+    if (options.seed !== undefined) requireSeed('fit', 'seed', options.seed);
     return this.whileBusy('fit', () => this.runFit(x, y, options));
   }
 
@@ -285,7 +287,8 @@ export class Sequential {
   /**
    * The model as an ONNX file's bytes (opset 17), for onnxruntime in Python, C#, Java or a browser:
    * dense layers as `Gemm`, ReLU and softmax as themselves, dropout left out; the input is
-   * `input` [N, inputDim] (pixels scaled to 0..1), the output `probabilities` [N, classes].
+   * `input` [N, inputDim] (pixels scaled to 0..1), the output `probabilities` [N, classes] (`output`
+   * for a model that does not end in softmax).
    *
    * @example
    * await writeFile('mnist.onnx', model.toOnnx());
@@ -319,8 +322,8 @@ export class Sequential {
    * predicts at once and trains after `compile`.
    *
    * @example
-   * const model = await Sequential.fromTfjs(artifacts.modelTopology ? { modelTopology: artifacts.modelTopology,
-   *   weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }] } : json, new Uint8Array(artifacts.weightData));
+   * const { modelJson, weights } = model.toTfjs();   // or what tf.io.withSaveHandler hands you
+   * const again = await Sequential.fromTfjs(modelJson, weights);
    */
   static async fromTfjs(modelJson: unknown, weights: Uint8Array | ArrayBuffer | ((path: string) => Uint8Array | Promise<Uint8Array>)): Promise<Sequential> {
     // All files one after the other are what reading each in turn gives: the first path gets them all.
@@ -569,6 +572,8 @@ export class Sequential {
     const { arena, params, control } = this.ensureMemory();
     return { arena, topology: this.topology, regions: { params, grads: 0, state: [0, 0], control }, pool: this.pool };
   }
+
+
 }
 
 /**
@@ -581,9 +586,11 @@ export class Sequential {
  * model.predict(images);
  */
 export async function loadModel(path: string): Promise<Sequential> {
-  // Imported when needed: a page that never reads a TensorFlow.js model downloads none of that code.
-  const tfjs = await import('../export/tfjs-read.js');
-  if (typeof path === 'string' && (await tfjs.isTfjsPath(path))) return withWeights(await tfjs.readTfjsModel(path));
+  if (typeof path === 'string' && (/\.json$/i.test(path) || (await isFolder(path)))) {
+    // Imported when needed: a page that never reads a TensorFlow.js model downloads none of that code.
+    const { readTfjsModel } = await import('../export/tfjs-read.js');
+    return withWeights(await readTfjsModel(path));
+  }
   const model = Sequential.fromBytes(await readFileBytes(path, 'loadModel'), path);
   await init();
   return model;

@@ -131,6 +131,12 @@ function otherKind(info: import('node:fs').Stats): string | undefined {
   return 'a file of an unknown kind';
 }
 
+/** Whether `path` is a folder (false where it is anything else or nothing). */
+export async function isFolder(path: string): Promise<boolean> {
+  const { stat } = await nodeModule('fs/promises');
+  return (await stat(path).catch(() => undefined))?.isDirectory() === true;
+}
+
 /** A file's bytes, or a DataNotFoundError that names it. */
 export async function readFileBytes(path: string, what: string): Promise<Uint8Array> {
   if (typeof path !== 'string' || path === '') throw new InvalidArgumentError(`${what}: path must be a non-empty string, got ${describe(path)}`);

@@ -25,6 +25,8 @@ interface WorkerHandle {
   post(message: WorkerStart | { plan: Plan }): void;
   onMessage(listener: (message: unknown) => void): void;
   onError(listener: (error: Error) => void): void;
+  /** A Node worker's exit (Web Workers have none: they report through onError). */
+  onExit(listener: () => void): void;
   /** Lets a Node process exit while the worker sleeps. */
   unref(): void;
   terminate(): void;
@@ -33,11 +35,14 @@ interface WorkerHandle {
 const MAIN_SPINS = 1 << 22;
 
 /**
- * How long the main thread waits for workers that make no progress at all before it gives up on them.
- * A phase's share takes milliseconds; this long without one worker finishing means a worker is gone
- * (terminated, or crashed where its exit cannot reach a main thread blocked in Atomics.wait).
+ * How long the main thread waits for workers that make no progress at all before it gives up on them:
+ * a worker that dies while the main thread is blocked in Atomics.wait cannot be heard of any other
+ * way, since its exit event needs the event loop. A phase's share takes milliseconds on MNIST; the
+ * wait also grows with the slowest phase seen (STALL_FACTOR times it), so that a model whose phases
+ * are long is not taken for a dead one. A first phase longer than this is the case it can misjudge.
  */
 export const STALL_MS = 60_000;
+const STALL_FACTOR = 20;
 
 export class WorkerPool {
   /** Threads including the main thread. */
@@ -51,6 +56,8 @@ export class WorkerPool {
   private closed: string | undefined;
   /** Milliseconds without progress after which a run fails with ThreadsError (tests shorten it). */
   stallMs = STALL_MS;
+  /** The longest any run has waited for its workers, in milliseconds. */
+  private slowest = 0;
 
   private constructor(workers: WorkerHandle[], memory: WebAssembly.Memory, plan: Plan) {
     this.workers = workers;
@@ -58,7 +65,14 @@ export class WorkerPool {
     this.control = new Int32Array(memory.buffer);
     this.base = plan.control >> 2;
     this.loaded = plan;
+    // Heard between calls, when the main thread is not blocked: the next run fails at once.
+    workers.forEach((worker, i) => {
+      worker.onError((error) => this.close(`worker ${i + 1} failed: ${error.message}`));
+      worker.onExit(() => this.close(`worker ${i + 1} exited`));
+    });
   }
+
+
 
   /** The plan the workers run. */
   get plan(): Plan {
@@ -100,7 +114,7 @@ export class WorkerPool {
 
   /** Runs `phase`: wakes the workers, runs `own` (the main thread's share), waits for all. */
   run(phase: number, own: () => void): void {
-    if (this.closed) throw new ThreadsError(`the worker threads are not running: ${this.closed}`);
+    if (this.closed) throw this.notRunning();
     const c = this.control;
     const base = this.base;
     c[base + PHASE] = phase;
@@ -123,24 +137,34 @@ export class WorkerPool {
 
   /** Stops every worker. */
   close(reason = 'they were stopped (stopThreads)'): void {
-    this.closed ??= reason;
+    if (this.closed) return;
+    this.closed = reason;
     for (const worker of this.workers) worker.terminate();
+  }
+
+  private notRunning(): ThreadsError {
+    return new ThreadsError(`the worker threads are not running: ${this.closed}; stopThreads() and startThreads() give new ones`);
   }
 
   private waitForWorkers(): void {
     const c = this.control;
     const at = this.base + PENDING;
     for (let spins = 0; spins < MAIN_SPINS; spins++) if (Atomics.load(c, at) === 0) return;
+    const started = performance.now();
+    const patience = Math.max(this.stallMs, STALL_FACTOR * this.slowest);
     let last = Atomics.load(c, at);
-    let since = performance.now();
+    let since = started;
     for (;;) {
       const pending = Atomics.load(c, at);
-      if (pending === 0) return;
       const now = performance.now();
+      if (pending === 0) {
+        this.slowest = Math.max(this.slowest, now - started);
+        return;
+      }
       if (pending !== last) [last, since] = [pending, now];
-      else if (now - since > this.stallMs) {
-        this.close(`${pending} of ${this.workers.length} stopped answering for ${Math.round(this.stallMs / 1000)} s`);
-        throw new ThreadsError(`the worker threads are not running: ${this.closed}`);
+      else if (now - since > patience) {
+        this.close(`${pending} of ${this.workers.length} stopped answering for ${Math.round(patience / 1000)} s`);
+        throw this.notRunning();
       }
       if (!this.canBlock) continue;
       try {
@@ -186,6 +210,7 @@ async function spawn(): Promise<WorkerHandle> {
       post: (message) => worker.postMessage(message),
       onMessage: (listener) => worker.on('message', listener),
       onError: (listener) => worker.on('error', listener),
+      onExit: (listener) => worker.on('exit', listener),
       unref: () => worker.unref(),
       terminate: () => void worker.terminate(),
     };
@@ -195,6 +220,7 @@ async function spawn(): Promise<WorkerHandle> {
     post: (message) => worker.postMessage(message),
     onMessage: (listener) => worker.addEventListener('message', (event) => listener(event.data)),
     onError: (listener) => worker.addEventListener('error', (event) => listener(new Error(event.message))),
+    onExit: () => undefined,
     unref: () => undefined,
     terminate: () => worker.terminate(),
   };

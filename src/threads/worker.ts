@@ -34,8 +34,8 @@ function receive(message: Message, port: Port): void {
   const base = plan.control >> 2;
   try {
     if ('module' in message) {
-      kernels = instantiateShared(message.module, message.memory);
       index = message.index;
+      kernels = instantiateShared(message.module, message.memory);
     }
     runner = new Runner(new Arena(kernels!), plan);
     control = new Int32Array(kernels!.memory.buffer);

@@ -5,7 +5,7 @@
 
 import { ModelMismatchError } from '../errors.js';
 import type { AugmentConfig } from './augment.js';
-import type { Inputs } from './batches.js';
+import type { Inputs } from '../data/inputs.js';
 import type { OptimizerConfig } from './optimizers.js';
 
 /** What the fingerprint covers, each as a short string; the keys are what a refusal names. */

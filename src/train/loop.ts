@@ -13,7 +13,7 @@ import { WorkerPool, defaultThreads } from '../threads/pool.js';
 import { compiledModule, kernelBuild } from '../wasm/kernels.js';
 import { MAX_THREADS } from './control.js';
 import type { Plan } from './plan.js';
-import { checkTargets, countRows, isSparse, type Inputs } from './batches.js';
+import { checkTargets, countRows, isSparse, type Inputs } from '../data/inputs.js';
 import type { OptimizerRuntime } from './optimizers.js';
 import { Session, type DataSpec, type SessionModel } from './session.js';
 
@@ -190,7 +190,6 @@ export async function fitLoop(
   model: Trainee & Runnable, x: Inputs, y: Float32Array, options: FitOptions, random: Random,
   checkpointing?: Checkpointing, start?: ResumePoint,
 ): Promise<History> {
-  checkOptionKeys('fit', options, FIT_OPTIONS);
   const { topology, optimizer } = model;
   let rows = countRows(x, topology.inputDim, 'fit');
   checkTargets(y, rows, topology.outputDim, 'fit');
@@ -325,14 +324,7 @@ export async function fitLoop(
         const result = session.trainRows(0, from, size, sparse, random);
         // Checked before the update, so the weights stay those of the last finite step.
         if (!Number.isFinite(result.lossSum)) throw new TrainingDivergedError(epoch, batch, result.lossSum / size);
-        const { lr, correction1, correction2 } = optimizer.nextUpdate();
-        if (!(lr >= 0 && lr < Infinity)) {
-          // Refused before it reaches a weight: the model stays as the last good step left it.
-          optimizer.iterations--;
-          throw new InvalidArgumentError(
-            `fit: the learning rate for step ${optimizer.iterations} (epoch ${epoch + 1}, batch ${batch + 1}) is ${lr}; a schedule must return a finite number of at least 0`,
-          );
-        }
+        const { lr, correction1, correction2 } = optimizer.nextUpdate(`epoch ${epoch + 1}, batch ${batch + 1}`);
         session.update(lr, correction1, correction2);
         lossSum += result.lossSum;
         correct += result.correct;
@@ -371,7 +363,7 @@ export async function fitLoop(
 }
 
 /** Every option fit reads; any other key is a mistake worth saying. */
-const FIT_OPTIONS: ReadonlyArray<keyof FitOptions> = [
+export const FIT_OPTIONS: ReadonlyArray<keyof FitOptions> = [
   'batchSize', 'epochs', 'shuffle', 'validationData', 'validationSplit', 'seed', 'threads', 'sparseInput', 'callbacks', 'checkpoint', 'signal', 'resume', 'augment',
 ];
 

@@ -138,10 +138,17 @@ export class OptimizerRuntime {
     return (typeof rate === 'number' ? rate : rate(this.iterations)) * this.learningRateScale;
   }
 
-  /** The learning rate and Adam's bias corrections for the next update, which this counts as done. */
-  nextUpdate(): { lr: number; correction1: number; correction2: number } {
+  /**
+   * The learning rate and Adam's bias corrections for the next update, which this counts as done. A
+   * rate that is not a finite number of at least 0 (a schedule's NaN, say) is refused before any weight
+   * sees it, and the step is not counted; `where` says which step it was (`epoch 1, batch 6`).
+   */
+  nextUpdate(where: string): { lr: number; correction1: number; correction2: number } {
     const config = this.config;
     const lr = this.learningRate;
+    if (!(lr >= 0 && lr < Infinity)) {
+      throw new InvalidArgumentError(`fit: the learning rate for step ${this.iterations} (${where}) is ${lr}; a schedule must return a finite number of at least 0`);
+    }
     this.iterations++;
     if (config.kind !== 'adam') return { lr, correction1: 1, correction2: 1 };
     const t = this.iterations;

@@ -12,7 +12,7 @@ import type { Topology } from '../model/topology.js';
 import type { WorkerPool } from '../threads/pool.js';
 import type { Arena } from '../wasm/arena.js';
 import { alignUp } from '../wasm/arena.js';
-import { countNonzeros, type Inputs } from './batches.js';
+import { countNonzeros, type Inputs, UINT8_SCALE } from '../data/inputs.js';
 import {
   BUSY, COLUMN_SPLITS, CORRECTION1, CORRECTION2, DATA, DATA_F32, DATA_KIND, DATA_RANGES, DATA_ENTRIES, DATA_U8, FROM, KEY0, KEY1,
   LEARNING_RATE, ORDER, Phase, ROWS, SPARSE, SPLITS, TARGET_DATA, THREADS, share,
@@ -76,7 +76,6 @@ interface DataSet {
   entries: number;
 }
 
-const UINT8_SCALE = Float32Array.from({ length: 256 }, (_, i) => i / 255);
 /** Rows sampled to balance the first layer's work between threads by its inputs' nonzeros. */
 const BALANCE_SAMPLE_ROWS = 2048;
 /**

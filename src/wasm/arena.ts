@@ -91,17 +91,7 @@ export class Arena {
   }
 
   private ensure(end: number): void {
-    const have = this.memory.buffer.byteLength;
-    if (end <= have) return;
-    try {
-      this.memory.grow(Math.ceil((end - have) / PAGE));
-    } catch (error) {
-      if (!(error instanceof RangeError)) throw error;
-      const mib = (bytes: number) => `${Math.ceil(bytes / 2 ** 20).toLocaleString('en-US')} MiB`;
-      throw new OutOfMemoryError(
-        `the model, its data and batches need ${mib(end)} of WebAssembly memory and the engine gives no more than it has (${mib(have)}; at most 4 GiB, 2 GiB with threads): use smaller layers, batches or data sets`,
-      );
-    }
+    growMemory(this.memory, end);
   }
 
   private refresh(): void {
@@ -111,6 +101,21 @@ export class Arena {
     this.f64View = new Float64Array(this.buffer);
     this.i32View = new Int32Array(this.buffer);
     this.u8View = new Uint8Array(this.buffer);
+  }
+}
+
+/** Grows `memory` to hold `end` bytes; an engine that will not is an OutOfMemoryError saying how much was asked. */
+export function growMemory(memory: WebAssembly.Memory, end: number): void {
+  const have = memory.buffer.byteLength;
+  if (end <= have) return;
+  try {
+    memory.grow(Math.ceil((end - have) / PAGE));
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    const mib = (bytes: number) => `${Math.ceil(bytes / 2 ** 20).toLocaleString('en-US')} MiB`;
+    throw new OutOfMemoryError(
+      `the model, its data and batches need ${mib(end)} of WebAssembly memory and the engine gives no more than it has (${mib(have)}; at most 4 GiB, 2 GiB with threads): use smaller layers, batches or data sets`,
+    );
   }
 }
 

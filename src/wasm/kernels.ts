@@ -137,11 +137,9 @@ export async function init(source?: KernelSource, options: InitOptions = {}): Pr
     if (compiled && compiled.build.relaxedSimd === wanted) return;
   }
   const loading = (source === undefined ? compileDefault(wanted === true) : compile(source)).then((result) => (compiled = result));
-  if (source === undefined) {
-    pending = loading;
-    // A failed load may be tried again.
-    loading.catch(() => pending === loading && (pending = undefined));
-  }
+  // A plain init() meanwhile waits for this one, whatever it loads; a failed load may be tried again.
+  pending = loading;
+  loading.catch(() => pending === loading && (pending = undefined));
   await loading;
 }
 

@@ -1,10 +1,14 @@
-// Checking the arrays users hand to fit/evaluate/predict, and judging whether inputs are sparse
-// enough (mostly zeros, as MNIST's pixels) for the first layer's sparse kernels.
+// Checking the arrays users hand to fit, evaluate and predict (mnist-wasm/infer's too), and judging
+// whether inputs are sparse enough (mostly zeros, as MNIST's pixels) for the first layer's sparse
+// kernels. A leaf: both entries import it.
 
-import { ShapeError, describe } from '../errors.js';
+import { ShapeError, describe, firstNonFinite } from '../errors.js';
 
 /** Inputs: n × width values, uint8 grey levels (scaled by 1/255 on the way in) or float32. */
 export type Inputs = Float32Array | Uint8Array;
+
+/** The uint8 grey levels as floats: level / 255, one table for every entry, so every one scales alike. */
+export const UINT8_SCALE = Float32Array.from({ length: 256 }, (_, i) => i / 255);
 
 /** Checks x against the model's input width and returns the number of rows. */
 export function countRows(x: unknown, width: number, where: string, name = 'x'): number {
@@ -30,11 +34,8 @@ export function checkTargets(y: unknown, rows: number, classes: number, where: s
 }
 
 function checkFinite(values: Float32Array, where: string, name: string): void {
-  for (let i = 0; i < values.length; i++) {
-    if (!Number.isFinite(values[i])) {
-      throw new ShapeError(`${where}: ${name}[${i}] is ${values[i]}; inputs must be finite numbers`);
-    }
-  }
+  const i = firstNonFinite(values);
+  if (i >= 0) throw new ShapeError(`${where}: ${name}[${i}] is ${values[i]}; inputs must be finite numbers`);
 }
 
 /** Inputs at most this dense (fraction of nonzeros) take the sparse first-layer kernels. */
