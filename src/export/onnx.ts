@@ -21,9 +21,9 @@
 // varint, then a varint (wire type 0) or a varint length and that many bytes (wire type 2). Repeated
 // fields are written one entry at a time, as proto2 declares `dims`.
 
-import { ShapeError, describe } from '../errors.js';
 import type { Layer } from '../model/layers.js';
-import { resolveTopology, weightShapes } from '../model/topology.js';
+import { writeFloats } from '../model/format-read.js';
+import { checkWeightShapes, resolveTopology, weightShapes } from '../model/topology.js';
 
 const IR_VERSION = 8;
 const OPSET_VERSION = 17;
@@ -123,7 +123,7 @@ interface Operation {
 export function encodeOnnx(layers: readonly Layer[], weights: readonly Float32Array[], name: string): Uint8Array {
   const topology = resolveTopology(layers);
   const shapes = weightShapes(topology);
-  checkWeights(weights, shapes);
+  checkWeightShapes('toOnnx', weights, shapes);
 
   const initializers: Message[] = [];
   const operations: Operation[] = [];
@@ -197,8 +197,7 @@ function node(operation: Operation, inputs: string[], output: string): Message {
 /** A TensorProto holding a weight: its shape, FLOAT, its name and its values as raw little-endian bytes. */
 function tensor(name: string, dims: number[], values: Float32Array): Message {
   const raw = new Uint8Array(values.length * 4);
-  const view = new DataView(raw.buffer);
-  values.forEach((x, i) => view.setFloat32(i * 4, x, true));
+  writeFloats(raw, 0, values);
   const message = new Message();
   for (const dim of dims) message.int(1, dim);
   return message.int(2, FLOAT).string(8, name).bytes(9, raw);
@@ -212,14 +211,3 @@ function valueInfo(name: string, dims: Array<number | string>): Message {
   return new Message().string(1, name).message(2, new Message().message(1, tensorType));
 }
 
-function checkWeights(weights: readonly Float32Array[], shapes: number[][]): void {
-  if (!Array.isArray(weights) || weights.length !== shapes.length) {
-    throw new ShapeError(`toOnnx: expected ${shapes.length} weight arrays (getWeights() order), got ${describe(weights)}`);
-  }
-  shapes.forEach((shape, i) => {
-    const length = shape.reduce((product, dim) => product * dim, 1);
-    if (!(weights[i] instanceof Float32Array) || weights[i].length !== length) {
-      throw new ShapeError(`toOnnx: weights[${i}] must be a Float32Array of ${length} values [${shape.join(', ')}], got ${describe(weights[i])}`);
-    }
-  });
-}

@@ -3,9 +3,10 @@
 // Reading the format is in tfjs-read.ts, which the model loads only when it is asked to read one, so
 // a page that never does downloads none of it.
 
-import { InvalidArgumentError, SaveFailedError, ShapeError, describe } from '../errors.js';
+import { InvalidArgumentError, SaveFailedError, describe } from '../errors.js';
 import type { Initializer, Layer } from '../model/layers.js';
-import { resolveTopology, weightShapes } from '../model/topology.js';
+import { writeFloats } from '../model/format-read.js';
+import { checkWeightShapes, resolveTopology, weightShapes } from '../model/topology.js';
 import { writeFileAtomic } from '../platform/files.js';
 import { nodeModule } from '../platform/node.js';
 
@@ -81,9 +82,7 @@ export function encodeTfjs(layers: readonly Layer[], weights: readonly Float32Ar
   if (typeof name !== 'string') throw new InvalidArgumentError(`encodeTfjs: name must be a string, got ${describe(name)}`);
   const topology = resolveTopology(layers);
   const shapes = weightShapes(topology);
-  if (!Array.isArray(weights) || weights.length !== shapes.length) {
-    throw new ShapeError(`encodeTfjs: expected ${shapes.length} weight arrays, got ${describe(weights)}`);
-  }
+  checkWeightShapes('encodeTfjs', weights, shapes);
   const specs: TfjsWeightSpec[] = [];
   const configs = layers.map((layer, index): KerasObject => {
     const layerName = topology.layers[index].name;
@@ -112,21 +111,9 @@ export function encodeTfjs(layers: readonly Layer[], weights: readonly Float32Ar
         return { class_name: 'Activation', config: { name: layerName, trainable: true, activation: layer.kind } };
     }
   });
-  specs.forEach((spec, i) => {
-    const length = spec.shape.reduce((product, size) => product * size, 1);
-    if (!(weights[i] instanceof Float32Array) || weights[i].length !== length) {
-      throw new ShapeError(`encodeTfjs: ${spec.name} needs a Float32Array of ${length} values, got ${describe(weights[i])}`);
-    }
-  });
   const bytes = new Uint8Array(weights.reduce((total, tensor) => total + tensor.length * 4, 0));
-  const view = new DataView(bytes.buffer);
   let at = 0;
-  for (const tensor of weights) {
-    for (const value of tensor) {
-      view.setFloat32(at, value, true);
-      at += 4;
-    }
-  }
+  for (const tensor of weights) at = writeFloats(bytes, at, tensor);
   const modelJson: TfjsModelJson = {
     format: 'layers-model',
     generatedBy: 'mnist-wasm',

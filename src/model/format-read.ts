@@ -116,6 +116,20 @@ export function readFloats(bytes: Uint8Array, at: number, size: number): Float32
   return tensor;
 }
 
+/**
+ * Writes `tensor` as little-endian floats into `bytes` from byte `at`, and returns the byte after it:
+ * the byte order of every file this library writes (its models, ONNX, TensorFlow.js weights).
+ */
+export function writeFloats(bytes: Uint8Array, at: number, tensor: Float32Array): number {
+  if (LITTLE_ENDIAN) {
+    bytes.set(new Uint8Array(tensor.buffer, tensor.byteOffset, tensor.byteLength), at);
+  } else {
+    const view = new DataView(bytes.buffer, bytes.byteOffset);
+    for (let i = 0; i < tensor.length; i++) view.setFloat32(at + i * 4, tensor[i], true);
+  }
+  return at + tensor.byteLength;
+}
+
 /** A layer from the header, through the factory that checks user input. */
 function rebuildLayer(value: unknown, index: number, source: string): Layer {
   const layer = value as Record<string, unknown>;

@@ -19,7 +19,7 @@
 
 import { describe } from '../errors.js';
 import type { Layer } from './layers.js';
-import { CHECKSUM, LITTLE_ENDIAN, MAGIC, PREAMBLE, VERSION, crc32, readFloats, readModel, type Fail } from './format-read.js';
+import { CHECKSUM, MAGIC, PREAMBLE, VERSION, crc32, readFloats, readModel, writeFloats, type Fail } from './format-read.js';
 import { stateSlots } from '../train/optimizers.js';
 import { FINGERPRINT_KEYS, type Fingerprint } from '../train/fingerprint.js';
 
@@ -91,14 +91,7 @@ export function encodeModel(header: ModelHeader, weights: readonly Float32Array[
   view.setUint32(8, padded, true);
   bytes.set(json, PREAMBLE);
   let at = PREAMBLE + padded;
-  for (const tensor of tensors) {
-    if (LITTLE_ENDIAN) {
-      bytes.set(new Uint8Array(tensor.buffer, tensor.byteOffset, tensor.byteLength), at);
-      at += tensor.byteLength;
-    } else {
-      for (let i = 0; i < tensor.length; i++, at += 4) view.setFloat32(at, tensor[i], true);
-    }
-  }
+  for (const tensor of tensors) at = writeFloats(bytes, at, tensor);
   const order = extras.training?.order ?? [];
   for (let i = 0; i < order.length; i++, at += 4) view.setUint32(at, order[i], true);
   view.setUint32(at, crc32(bytes.subarray(0, at)), true);

@@ -2,7 +2,7 @@
 // kernel and bias sit inside the model's one parameter region. This is the single source of truth
 // for shapes; kernels receive them as arguments.
 
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, ShapeError, describe } from '../errors.js';
 import type { DenseLayer, Layer } from './layers.js';
 
 /** A dense layer's place in the parameter region, in floats from its start. */
@@ -108,4 +108,17 @@ export function weightShapes(topology: Topology): number[][] {
     if (node.bias >= 0) shapes.push([node.outDim]);
   }
   return shapes;
+}
+
+/** Throws a ShapeError unless `weights` are Float32Arrays of `shapes`' sizes, in getWeights order. */
+export function checkWeightShapes(where: string, weights: readonly Float32Array[], shapes: number[][]): void {
+  if (!Array.isArray(weights) || weights.length !== shapes.length) {
+    throw new ShapeError(`${where}: expected ${shapes.length} weight arrays (getWeights() order), got ${describe(weights)}`);
+  }
+  shapes.forEach((shape, i) => {
+    const length = shape.reduce((product, dim) => product * dim, 1);
+    if (!(weights[i] instanceof Float32Array) || weights[i].length !== length) {
+      throw new ShapeError(`${where}: weights[${i}] must be a Float32Array of ${length} values [${shape.join(', ')}], got ${describe(weights[i])}`);
+    }
+  });
 }
