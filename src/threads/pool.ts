@@ -74,11 +74,6 @@ export class WorkerPool {
 
 
 
-  /** The plan the workers run. */
-  get plan(): Plan {
-    return this.loaded;
-  }
-
   /** Hands the workers another plan over the same memory and control block. */
   load(plan: Plan): void {
     if (plan === this.loaded) return;

@@ -85,11 +85,6 @@ export class Arena {
     return this.u8View;
   }
 
-  /** Bytes of linear memory in use by this model (its footprint). */
-  get byteLength(): number {
-    return this.memory.buffer.byteLength;
-  }
-
   private ensure(end: number): void {
     growMemory(this.memory, end);
   }
