@@ -6,9 +6,12 @@
 // epochs (one per process) are spread over the rounds too, so that a slow spell of the shared machine
 // falls on each alike. Reports medians; asserts nothing.
 //
-//   npm run bench [-- --runs 5 --epochs 3 --tfjs-epochs 3 --skip-tfjs --json]
+//   npm run bench [-- --runs 5 --epochs 3 --tfjs-epochs 3 --skip-tfjs --contended --json]
+// --contended keeps a busy neighbour (a process spinning on one core) running for the whole run, as a
+// laptop with a browser open or a CI container with a CPU quota has: "every core" must not then be
+// slower than one thread.
 
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { FLOPS_PER_SAMPLE, median } from './seed-network.js';
@@ -19,9 +22,12 @@ const { values } = parseArgs({
     epochs: { type: 'string', default: '3' },
     'tfjs-epochs': { type: 'string', default: '3' },
     'skip-tfjs': { type: 'boolean', default: false },
+    contended: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
   },
 });
+const neighbour = values.contended ? spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }) : undefined;
+process.on('exit', () => neighbour?.kill());
 const runs = Number(values.runs);
 const cores = availableParallelism();
 
@@ -63,8 +69,10 @@ const summary = (results) => ({
   testAccuracyAfterEpochs: results[0].testAccuracy,
   peakRssMiB: Math.max(...results.map((r) => r.peakRssMiB)),
 });
+neighbour?.kill();
 const result = {
   machine: { cpus: cores, node: process.version },
+  contended: values.contended,
   epochsPerRun: Number(values.epochs),
   mnistWasm: { allThreads: summary(allThreads), oneThread: summary(oneThread), denseLayer1: summary(dense) },
   threadScaling: epochMedian(oneThread) / epochMedian(allThreads),
@@ -111,6 +119,7 @@ if (values.json) {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   for (const row of rows) console.log(row.map((cell, c) => cell.padEnd(widths[c])).join('  '));
   const k = result.kernels;
+  if (result.contended) console.log('\nAll of this with a busy neighbour process spinning on one core (--contended).');
   console.log(`\n${a.threads} threads are ${result.threadScaling.toFixed(2)}x faster than 1 (round by round: ${result.threadScalingPerRound.map((r) => `${r.toFixed(2)}x`).join(', ')});`);
   console.log(`the sparse layer 1 is ${result.sparseOverDense.toFixed(2)}x faster than the dense one.`);
   console.log(`Dense kernels alone, 1 thread, ${k.shape}: forward ${k.forwardGflops.toFixed(1)} GFLOP/s, dW ${k.weightGradientGflops.toFixed(1)} GFLOP/s.`);

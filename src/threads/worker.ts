@@ -11,8 +11,12 @@ import { instantiateShared, type Kernels } from '../wasm/kernels.js';
 import type { WorkerStart } from './pool.js';
 import { nodeModule } from '../platform/node.js';
 
-/** Polls before sleeping: a step's next phase usually comes within microseconds. */
-const SPINS = 1 << 16;
+/**
+ * Polls before sleeping: a step's next phase usually comes within microseconds. Few (2^16 before),
+ * because a worker polling on a core it shares with other work takes that core from the thread the
+ * step waits for (see MAIN_SPINS in pool.ts for the figures).
+ */
+const SPINS = 1 << 10;
 
 interface Port {
   postMessage(message: unknown): void;
