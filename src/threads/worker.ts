@@ -46,17 +46,16 @@ function receive(message: Message, port: Port): void {
   } catch (error) {
     // Said, never swallowed: at start the pool hears it as a message; on a new plan the main thread
     // waits in the control block, so the failure is written there and this thread counts itself done.
-    const text = `thread ${index}: ${(error as Error)?.message ?? String(error)}`;
-    if ('module' in message || !kernels) return void port.postMessage(text);
+    if ('module' in message || !kernels) return void port.postMessage(failureText(error));
     control = new Int32Array(kernels.memory.buffer);
-    if (!Atomics.load(control, base + FAILED)) recordFailure(control, base, text);
-    if (Atomics.sub(control, base + PENDING, 1) === 1) Atomics.notify(control, base + PENDING);
+    fail(control, base, error);
+    countDone(control, base);
     return;
   }
   // Read before saying so: the main thread may announce the next phase as soon as it hears.
   const seen = Atomics.load(control, base + GENERATION);
   if ('module' in message) port.postMessage('ready');
-  else if (Atomics.sub(control, base + PENDING, 1) === 1) Atomics.notify(control, base + PENDING);
+  else countDone(control, base);
   serve(runner, control, base, seen);
 }
 
@@ -74,10 +73,24 @@ function serve(runner: Runner, control: Int32Array, base: number, seen: number):
     try {
       runner.run(phase, index);
     } catch (error) {
-      if (!Atomics.load(control, base + FAILED)) recordFailure(control, base, `thread ${index}: ${(error as Error)?.message ?? String(error)}`);
+      fail(control, base, error);
     }
-    if (Atomics.sub(control, base + PENDING, 1) === 1) Atomics.notify(control, base + PENDING);
+    countDone(control, base);
   }
+}
+
+/** Counts this thread's share of the phase done; the last thread to finish wakes the main thread. */
+function countDone(control: Int32Array, base: number): void {
+  if (Atomics.sub(control, base + PENDING, 1) === 1) Atomics.notify(control, base + PENDING);
+}
+
+/** Writes the failure into the control block for the main thread to throw, unless another thread's is there already. */
+function fail(control: Int32Array, base: number, error: unknown): void {
+  if (!Atomics.load(control, base + FAILED)) recordFailure(control, base, failureText(error));
+}
+
+function failureText(error: unknown): string {
+  return `thread ${index}: ${(error as Error)?.message ?? String(error)}`;
 }
 
 if (nodePort) {
