@@ -12,7 +12,7 @@ export default defineConfig([
     outDir: 'dist',
   },
   // CommonJS for require(): one bundled file per entry at the same depth (dist/cjs/), so those relative
-  // URLs still point at build/ and at dist/threads/worker.js (the worker itself is always ESM).
+  // URLs still point at build/ and at dist/engine/worker.js (the worker itself is always ESM).
   {
     entry: { index: 'src/index.ts', infer: 'src/infer/index.ts' },
     format: ['cjs'],

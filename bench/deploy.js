@@ -17,7 +17,7 @@ import { median } from './seed-network.js';
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, json: { type: 'boolean', default: false } } });
 const rounds = Number(values.rounds);
 const cores = availableParallelism();
-const dir = fileURLToPath(new URL('../.bench/deploy/', import.meta.url));
+const dir = fileURLToPath(new URL('../.bench/deploy', import.meta.url));
 const cli = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 mkdirSync(dir, { recursive: true });
 

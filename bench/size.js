@@ -52,7 +52,7 @@ async function lines(folder) {
 const files = [
   { what: 'library, browser entry (dist/index.js)', ...(await bundled('dist/index.js')) },
   { what: 'library, edge entry (dist/edge.js)', ...(await bundled('dist/edge.js')) },
-  { what: "worker threads' script (dist/threads/worker.js)", ...(await bundled('dist/threads/worker.js')) },
+  { what: "worker threads' script (dist/engine/worker.js)", ...(await bundled('dist/engine/worker.js')) },
   { what: 'inference entry, browser (dist/infer/index.js)', ...(await bundled('dist/infer/index.js')) },
   { what: 'inference entry, edge (dist/infer/edge.js)', ...(await bundled('dist/infer/edge.js')) },
 ];

@@ -7,7 +7,7 @@ export { toCategorical } from './data/categorical.js';
 export {
   dense, relu, dropout, softmax,
   type DenseLayer, type DenseOptions, type DropoutLayer, type Initializer, type Layer, type ReluLayer, type SoftmaxLayer,
-} from './model/layers.js';
+} from './network/layers.js';
 export type { KerasObject, TfjsArtifacts, TfjsModelJson, TfjsWeightSpec, TfjsWeightsGroup } from './export/tfjs-write.js';
 export { Sequential, loadModel, type CompileOptions, type LossName, type SequentialOptions } from './model/sequential.js';
 export {
@@ -20,7 +20,7 @@ export {
   type EarlyStoppingOptions, type ReduceLROnPlateauOptions, type LoggerOptions, type Monitor,
 } from './train/callbacks.js';
 export type { AugmentOptions } from './train/augment.js';
-export { augmentImages } from './data/augment-images.js';
+export { augmentImages } from './train/augment-images.js';
 export type { BatchLogs, Callbacks, CheckpointOptions, EpochLogs, FitOptions, History, TrainingContext } from './train/loop.js';
 export type { Inputs } from './data/inputs.js';
 export {

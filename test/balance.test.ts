@@ -2,13 +2,14 @@
 // threads only when two windows in a row say the phases would be clearly shorter for it, and back
 // when the speeds even out. And whatever the share, training gives the same bits as one thread.
 
+import { updateRule } from '../dist/train/optimizers.js';
 import { describe, expect, it } from 'vitest';
 import { init, loadMnist, sgd, toCategorical, dense, relu, dropout, softmax } from 'mnist-wasm';
-import { BALANCE_WINDOW, ColumnBalance, STRIP } from '../dist/train/balance.js';
-import { CONTROL_BYTES, share } from '../dist/train/control.js';
-import { resolveTopology } from '../dist/model/topology.js';
+import { BALANCE_WINDOW, ColumnBalance, STRIP } from '../dist/engine/balance.js';
+import { CONTROL_BYTES, share } from '../dist/engine/control.js';
+import { resolveTopology } from '../dist/network/topology.js';
 import { Random } from '../dist/random.js';
-import { Session } from '../dist/train/session.js';
+import { Session } from '../dist/engine/session.js';
 import { WorkerPool } from '../dist/threads/pool.js';
 import { Arena } from '../dist/wasm/arena.js';
 import { compiledModule, instantiateKernels } from '../dist/wasm/kernels.js';
@@ -72,7 +73,7 @@ describe('the columns of a sparse first layer', () => {
       const regions = { params: arena.reserve(bytes), grads: arena.reserve(bytes), state: [arena.reserve(bytes), arena.reserve(bytes)] as [number, number], control: arena.reserve(CONTROL_BYTES) };
       const params = new Random(5);
       for (let i = 0; i < topology.paramFloats; i++) arena.f32[(regions.params >> 2) + i] = params.nextFloat() * 0.1 - 0.05;
-      const session = new Session({ arena, topology, regions }, 128, [{ x, y, rows, ordered: true, csr: true }], sgd({ learningRate: 0.1, momentum: 0.9 }));
+      const session = new Session({ arena, topology, regions }, 128, [{ x, y, rows, ordered: true, csr: true }], updateRule(sgd({ learningRate: 0.1, momentum: 0.9 })));
       const pool = threads > 1 ? await WorkerPool.start(threads, compiledModule(), arena.memory, session.plan) : undefined;
       session.usePool(pool);
       const random = new Random(7);

@@ -3,11 +3,11 @@
 
 import { describe, expect, it } from 'vitest';
 import { dense, dropout, relu, softmax } from 'mnist-wasm';
-import { CONTROL_BYTES } from '../dist/train/control.js';
-import { adam } from '../dist/train/optimizers.js';
-import { resolveTopology } from '../dist/model/topology.js';
+import { CONTROL_BYTES } from '../dist/engine/control.js';
+import { adam, updateRule } from '../dist/train/optimizers.js';
+import { resolveTopology } from '../dist/network/topology.js';
 import { Random } from '../dist/random.js';
-import { Session } from '../dist/train/session.js';
+import { Session } from '../dist/engine/session.js';
 import { Arena } from '../dist/wasm/arena.js';
 import { init, instantiateKernels } from '../dist/wasm/kernels.js';
 
@@ -40,7 +40,7 @@ describe('backpropagation', () => {
     const y = new Float32Array(rows * 4);
     for (let r = 0; r < rows; r++) y[r * 4 + random.nextBelow(4)] = 1;
     // Adam keeps the gradient in its region (SGD would fuse it into the update); at a learning rate of 0 it moves nothing.
-    const session = new Session({ arena, topology, regions: { params, grads, state, control } }, rows, [{ x, y, rows, ordered: true }], adam());
+    const session = new Session({ arena, topology, regions: { params, grads, state, control } }, rows, [{ x, y, rows, ordered: true }], updateRule(adam()));
 
     // Every loss below draws its dropout masks from the same key, so all see the same dropout.
     const meanLoss = (): number => session.trainRows(0, 0, rows, sparse, new Random(7)).lossSum / rows;

@@ -43,7 +43,7 @@ describe('mnist-wasm/infer, as users download it', () => {
       });
       const inputs = Object.keys(metafile.outputs).flatMap((output) => Object.keys(metafile.outputs[output].inputs));
       expect(inputs.filter((input) => /dist\/(train|threads|cli|export)\/|dist\/data\/(?!inputs\.js)|dist\/wasm\/kernels|dist\/model\/(sequential|format)\.js|@assemblyscript/.test(input)), entry).toEqual([]);
-      expect(inputs, entry).toContain('dist/model/format-read.js');
+      expect(inputs, entry).toContain('dist/network/format-read.js');
     }
   });
 });

@@ -2,7 +2,7 @@
 // draws the same bits, at the rate asked for; a bit per unit, each row padded to whole 32-bit words.
 
 import { describe, expect, it } from 'vitest';
-import { drawMaskRow, maskRowBytes } from '../dist/train/masks.js';
+import { drawMaskRow, maskRowBytes } from '../dist/engine/masks.js';
 
 /** One row drawn into words 1 .. of an array whose other words are 7s; returns the words. */
 const drawWords = (count: number, threshold: number, key0: number, key1: number, row: number, layer: number): Int32Array => {

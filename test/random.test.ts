@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Random, portableLog } from '../dist/random.js';
+import { Random } from '../dist/random.js';
+import { portableLog } from '../dist/math.js';
 
 describe('Random', () => {
   it('repeats its sequence for a seed and differs between seeds', () => {

@@ -2,15 +2,16 @@
 // `code` and a message that names the argument and what was expected and found; and a kernel that
 // traps anyway (a bug) surfaces as a KernelFaultError, never as a bare `RuntimeError: unreachable`.
 
+import { updateRule } from '../dist/train/optimizers.js';
 import { describe, expect, it } from 'vitest';
 import {
   InvalidArgumentError, KernelFaultError, MnistWasmError, NotCompiledError, Sequential, ShapeError, adam, dense, dropout, init, relu, sgd, softmax,
   toCategorical,
 } from 'mnist-wasm';
-import { CONTROL_BYTES } from '../dist/train/control.js';
-import { resolveTopology } from '../dist/model/topology.js';
+import { CONTROL_BYTES } from '../dist/engine/control.js';
+import { resolveTopology } from '../dist/network/topology.js';
 import { Random } from '../dist/random.js';
-import { Session } from '../dist/train/session.js';
+import { Session } from '../dist/engine/session.js';
 import { Arena } from '../dist/wasm/arena.js';
 import { instantiateKernels } from '../dist/wasm/kernels.js';
 
@@ -86,7 +87,7 @@ describe('a kernel that traps', () => {
       const topology = resolveTopology([dense(4, { inputDim: 3 }), relu(), dense(2), softmax()]);
       const bytes = topology.paramFloats * 4;
       const regions = { params: arena.reserve(bytes), grads: arena.reserve(bytes), state: [arena.reserve(bytes), arena.reserve(bytes)] as [number, number], control: arena.reserve(CONTROL_BYTES) };
-      return new Session({ arena, topology, regions }, 2, [{ x, y, rows: 2, ordered: true }], sgd());
+      return new Session({ arena, topology, regions }, 2, [{ x, y, rows: 2, ordered: true }], updateRule(sgd()));
     };
     const sound = newSession();
     expect(() => sound.trainRows(0, 0, 2, false, new Random(1))).not.toThrow();

@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import { MnistWasmError, TrainingInterruptedError } from '../errors.js';
 import { loadMnist } from '../data/mnist.js';
 import { toCategorical } from '../data/categorical.js';
-import { dense, dropout, relu, softmax, type Layer } from '../model/layers.js';
+import { dense, dropout, relu, softmax, type Layer } from '../network/layers.js';
 import { Sequential, loadModel } from '../model/sequential.js';
 import { init, kernelBuild } from '../wasm/kernels.js';
 import { adam, sgd } from '../train/optimizers.js';

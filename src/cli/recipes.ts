@@ -1,7 +1,7 @@
 // Named training recipes for the command line. `seed` is the Keras notebook this project started
 // from, exactly; `default` keeps its network and trains it well.
 
-import type { Initializer } from '../model/layers.js';
+import type { Initializer } from '../network/layers.js';
 import type { AugmentOptions } from '../train/augment.js';
 
 export interface Recipe {

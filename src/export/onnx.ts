@@ -21,9 +21,9 @@
 // varint, then a varint (wire type 0) or a varint length and that many bytes (wire type 2). Repeated
 // fields are written one entry at a time, as proto2 declares `dims`.
 
-import type { Layer } from '../model/layers.js';
-import { writeFloats } from '../model/format-read.js';
-import { checkWeightShapes, resolveTopology, weightShapes } from '../model/topology.js';
+import type { Layer } from '../network/layers.js';
+import { writeFloats } from '../network/format-read.js';
+import { checkWeightShapes, resolveTopology, weightShapes } from '../network/topology.js';
 
 const IR_VERSION = 8;
 const OPSET_VERSION = 17;

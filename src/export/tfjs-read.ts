@@ -14,8 +14,8 @@
 // No engine either: this module turns layer descriptions and arrays into files and back.
 
 import { InvalidArgumentError, ModelFormatError, describe } from '../errors.js';
-import { dense, dropout, relu, softmax, type DenseLayer, type Initializer, type Layer } from '../model/layers.js';
-import { resolveTopology } from '../model/topology.js';
+import { dense, dropout, relu, softmax, type DenseLayer, type Initializer, type Layer } from '../network/layers.js';
+import { resolveTopology } from '../network/topology.js';
 import { isFolder, readFileBytes } from '../platform/files.js';
 import { nodeModule } from '../platform/node.js';
 

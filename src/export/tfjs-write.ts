@@ -4,9 +4,9 @@
 // a page that never does downloads none of it.
 
 import { InvalidArgumentError, SaveFailedError, describe } from '../errors.js';
-import type { Initializer, Layer } from '../model/layers.js';
-import { writeFloats } from '../model/format-read.js';
-import { checkWeightShapes, resolveTopology, weightShapes } from '../model/topology.js';
+import type { Initializer, Layer } from '../network/layers.js';
+import { writeFloats } from '../network/format-read.js';
+import { checkWeightShapes, resolveTopology, weightShapes } from '../network/topology.js';
 import { writeFileAtomic } from '../platform/files.js';
 import { nodeModule } from '../platform/node.js';
 

@@ -7,7 +7,7 @@ import { openModel, type InferenceModel, type ModelSource } from './model.js';
 
 export { predict, type InferenceInputs, type InferenceModel, type ModelSource } from './model.js';
 export type { KernelSource } from './kernels.js';
-export type { Layer } from '../model/layers.js';
+export type { Layer } from '../network/layers.js';
 export {
   MnistWasmError, ModelFormatError, ShapeError, InvalidArgumentError, KernelsUnavailableError, DataNotFoundError, OutOfMemoryError, KernelFaultError,
 } from '../errors.js';

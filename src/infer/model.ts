@@ -1,6 +1,6 @@
-// A model for inference: its layers and weights read from an MNWM file (model/format-read.ts, the
+// A model for inference: its layers and weights read from an MNWM file (network/format-read.ts, the
 // same checks as Sequential.fromBytes), its weights copied once into its own kernel instance's memory,
-// and the forward pass that Sequential.predict runs, op for op (compare train/plan.ts's `inference`):
+// and the forward pass that Sequential.predict runs, op for op (compare engine/plan.ts's `inference`):
 // each dense layer through `denseForward`, with a ReLU right after it fused into its epilogue; any other
 // ReLU through `reluForward`; dropout, the identity at inference, skipped; softmax through `softmax`.
 //
@@ -10,9 +10,9 @@
 // times faster than the dense kernel, and it adds the same nonzero products in the same order.
 
 import { DataNotFoundError, InvalidArgumentError, MnistWasmError, describe } from '../errors.js';
-import type { Layer } from '../model/layers.js';
-import { readModel, type Fail } from '../model/format-read.js';
-import { resolveTopology, weightShapes, type Topology } from '../model/topology.js';
+import type { Layer } from '../network/layers.js';
+import { readModel, type Fail } from '../network/format-read.js';
+import { resolveTopology, weightShapes, type Topology } from '../network/topology.js';
 import { readFileBytes } from '../platform/files.js';
 import { UINT8_SCALE, countRows, isSparse } from '../data/inputs.js';
 import { alignUp, growMemory } from '../wasm/arena.js';

@@ -1,7 +1,7 @@
 // Whether a file's layers are the model's layers, and if not, a sentence that says where they differ.
 // Names and initializers do not matter: they change no shape and no result once weights exist.
 
-import type { Layer } from './layers.js';
+import type { Layer } from '../network/layers.js';
 
 /** A layer as a person would write it: dense(800, inputDim 784, no bias), dropout(0.5), relu(). */
 export function describeLayer(layer: Layer): string {

@@ -18,10 +18,13 @@
 // inference entry shares without the training code that the optional sections need here.
 
 import { describe } from '../errors.js';
-import type { Layer } from './layers.js';
-import { CHECKSUM, MAGIC, PREAMBLE, VERSION, crc32, readFloats, readModel, writeFloats, type Fail } from './format-read.js';
+import type { Layer } from '../network/layers.js';
+import { CHECKSUM, MAGIC, PREAMBLE, VERSION, crc32, readFloats, readModel, writeFloats, type Fail } from '../network/format-read.js';
 import { stateSlots } from '../train/optimizers.js';
-import { FINGERPRINT_KEYS, type Fingerprint } from '../train/fingerprint.js';
+import { FINGERPRINT_KEYS } from '../train/fingerprint.js';
+import type { OptimizerHeader, TrainingHeader } from '../train/checkpoint.js';
+
+export type { OptimizerHeader, TrainingHeader };
 
 export { MAGIC, VERSION, crc32 };
 
@@ -32,38 +35,6 @@ export interface ModelHeader {
   weights: number[][];
   optimizer?: OptimizerHeader;
   training?: TrainingHeader;
-}
-
-/** The optimizer a model was trained with, and how far. */
-export interface OptimizerHeader {
-  kind: 'sgd' | 'adam';
-  /** Its numeric settings; a learning rate given as a schedule (a function) is stored as null. */
-  config: Record<string, number | boolean | null>;
-  /** Updates done so far. */
-  iterations: number;
-  /** Tensors of state per weight tensor: 0 (plain SGD), 1 (momentum) or 2 (Adam). */
-  slots: number;
-  /** What ReduceLROnPlateau has made of the learning rate: a factor; 1 if absent. */
-  learningRateScale?: number;
-}
-
-/** Where an interrupted fit stood (a checkpoint): enough to go on with the same bits. */
-export interface TrainingHeader {
-  seed: number;
-  epochs: number;
-  batchSize: number;
-  rows: number;
-  /** The next step: batch `batch` of epoch `epoch` (0-based); epoch = epochs when the fit finished. */
-  epoch: number;
-  batch: number;
-  /** The seeded generator's state at that step. */
-  random: number[];
-  /** The epoch's running sums so far, for its logs. */
-  lossSum: number;
-  correct: number;
-  history: { loss: number[]; accuracy: number[]; valLoss: number[]; valAccuracy: number[]; seconds: number[] };
-  /** What a resume must be given again: hashes of the data, the optimizer's settings, … (train/fingerprint.ts). */
-  fingerprint?: Fingerprint;
 }
 
 /** What a file holds besides the layers and weights. */

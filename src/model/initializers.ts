@@ -1,7 +1,7 @@
 // Weight initialisers, written straight into the arena. Formulas follow Keras.
 
 import type { Random } from '../random.js';
-import type { Initializer } from './layers.js';
+import type { Initializer } from '../network/layers.js';
 
 // Keras's he_normal draws from a normal truncated at two standard deviations and divides the
 // standard deviation by this constant so the truncated distribution keeps the intended variance.

@@ -9,14 +9,14 @@ import { Arena } from '../wasm/arena.js';
 import { init, instantiateKernels } from '../wasm/kernels.js';
 import type { Inputs } from '../data/inputs.js';
 import { defaultThreads, type WorkerPool } from '../threads/pool.js';
-import { CONTROL_BYTES } from '../train/control.js';
+import { CONTROL_BYTES } from '../engine/control.js';
 import {
   DEFAULT_INFERENCE_BATCH, FIT_OPTIONS, evaluateLoop, fitLoop, predictLoop, requireThreads, startPool, type FitOptions, type History, type Runnable, type Trainee,
 } from '../train/loop.js';
 import { OptimizerRuntime, stateSlots, toOptimizerConfig, type OptimizerConfig } from '../train/optimizers.js';
-import { Session } from '../train/session.js';
+import { Session } from '../engine/session.js';
 import { initialize } from './initializers.js';
-import type { Layer } from './layers.js';
+import type { Layer } from '../network/layers.js';
 import { formatSummary } from './summary.js';
 import { decodeModel, encodeModel, type ModelExtras, type OptimizerHeader } from './format.js';
 import { layerDifference } from './compare.js';
@@ -24,7 +24,7 @@ import { encodeOnnx } from '../export/onnx.js';
 import { encodeTfjs, type TfjsArtifacts } from '../export/tfjs-write.js';
 import { isFolder, readFileBytes, writeFileAtomic } from '../platform/files.js';
 import type { Checkpointing, ResumePoint } from '../train/loop.js';
-import { resolveTopology, weightShapes, type Topology } from './topology.js';
+import { resolveTopology, weightShapes, type Topology } from '../network/topology.js';
 
 function checkSaveOptions(where: string, options: { includeOptimizer?: boolean }): void {
   checkOptionKeys(where, options, ['includeOptimizer']);
@@ -61,7 +61,7 @@ export interface SequentialOptions {
 interface Memory {
   arena: Arena;
   params: number;
-  /** Where the main thread and the workers meet (train/control.ts). */
+  /** Where the main thread and the workers meet (engine/control.ts). */
   control: number;
 }
 

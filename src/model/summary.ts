@@ -1,6 +1,6 @@
 // The Keras-style summary table.
 
-import type { Topology } from './topology.js';
+import type { Topology } from '../network/topology.js';
 
 const COLUMNS = [29, 26, 12];
 const WIDTH = 65;

@@ -8,8 +8,8 @@
 // the main thread only sums the loss, and waking a sleeping thread costs tens of microseconds.
 
 import { ThreadsError } from '../errors.js';
-import { FAILED, GENERATION, PENDING, PHASE, Phase, failureMessage } from '../train/control.js';
-import type { Plan } from '../train/plan.js';
+import { FAILED, GENERATION, PENDING, PHASE, Phase, failureMessage } from '../engine/control.js';
+import type { Plan } from '../engine/plan.js';
 import { nodeModule } from '../platform/node.js';
 
 /** What a worker receives once, at start. */
@@ -200,12 +200,12 @@ async function spawn(): Promise<WorkerHandle> {
     let execArgv = process.execArgv.filter((flag) => !/^--(input-type|experimental-wasm-|wasm-)/.test(flag));
     let worker;
     try {
-      worker = new Worker(new URL('../threads/worker.js', import.meta.url), { execArgv });
+      worker = new Worker(new URL('../engine/worker.js', import.meta.url), { execArgv });
     } catch (error) {
       if ((error as { code?: string }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw error;
       const refused = (error as Error).message.split(': ').pop()!.split(', ');
       execArgv = execArgv.filter((flag) => !refused.includes(flag) && !refused.includes(flag.split('=')[0]));
-      worker = new Worker(new URL('../threads/worker.js', import.meta.url), { execArgv });
+      worker = new Worker(new URL('../engine/worker.js', import.meta.url), { execArgv });
     }
     return {
       post: (message) => worker.postMessage(message),
@@ -216,7 +216,7 @@ async function spawn(): Promise<WorkerHandle> {
       terminate: () => void worker.terminate(),
     };
   }
-  const worker = new Worker(new URL('../threads/worker.js', import.meta.url), { type: 'module' });
+  const worker = new Worker(new URL('../engine/worker.js', import.meta.url), { type: 'module' });
   return {
     post: (message) => worker.postMessage(message),
     onMessage: (listener) => worker.addEventListener('message', (event) => listener(event.data)),

@@ -4,7 +4,7 @@
 // then caught); small settings are kept as text, so a refusal can say what they were.
 
 import { ModelMismatchError } from '../errors.js';
-import type { AugmentConfig } from './augment.js';
+import type { AugmentConfig } from '../engine/augment.js';
 import type { Inputs } from '../data/inputs.js';
 import type { OptimizerConfig } from './optimizers.js';
 

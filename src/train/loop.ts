@@ -5,17 +5,18 @@ import {
   InvalidArgumentError, ModelMismatchError, TrainingDivergedError, TrainingInterruptedError, checkOptionKeys, describe, nearestName, requirePositiveInteger,
 } from '../errors.js';
 import { checkSavePath, writeFileAtomic } from '../platform/files.js';
-import type { TrainingHeader } from '../model/format.js';
-import { checkAugment, type AugmentConfig, type AugmentOptions } from './augment.js';
+import type { TrainingHeader } from './checkpoint.js';
+import { checkAugment, type AugmentOptions } from './augment.js';
+import type { AugmentConfig } from '../engine/augment.js';
 import { fingerprint, requireSameFit } from './fingerprint.js';
 import type { Random } from '../random.js';
 import { WorkerPool, defaultThreads } from '../threads/pool.js';
 import { compiledModule, kernelBuild } from '../wasm/kernels.js';
-import { MAX_THREADS } from './control.js';
-import type { Plan } from './plan.js';
+import { MAX_THREADS } from '../engine/control.js';
+import type { Plan } from '../engine/plan.js';
 import { checkTargets, countRows, isSparse, type Inputs } from '../data/inputs.js';
-import type { OptimizerRuntime } from './optimizers.js';
-import { Session, type DataSpec, type SessionModel } from './session.js';
+import { updateRule, type OptimizerRuntime } from './optimizers.js';
+import { Session, type DataSpec, type SessionModel } from '../engine/session.js';
 
 /** What a callback sees after each batch. */
 export interface BatchLogs {
@@ -256,7 +257,7 @@ export async function fitLoop(
   if (checkpoint?.path !== undefined) await checkSavePath(checkpoint.path, 'fit: checkpoint.path');
 
   const capacity = Math.max(Math.min(batchSize, rows), Math.min(DEFAULT_INFERENCE_BATCH, data[1]?.rows ?? 0));
-  const session = new Session(model, capacity, data, optimizer.config, augment);
+  const session = new Session(model, capacity, data, updateRule(optimizer.config), augment);
   // The model's own pool if it keeps one open; else one for this fit alone, unless asked for one thread.
   let temporary: WorkerPool | undefined;
   try {

@@ -1,8 +1,9 @@
 // Optimizers as configurations, and the small runtime that counts their steps and computes the
 // numbers of each update. Hyper-parameters and the schedule live here; the arithmetic lives in
-// assembly/optimizers.ts, called by train/runner.ts on each thread's share of the parameters.
+// assembly/optimizers.ts, called by engine/runner.ts on each thread's share of the parameters.
 
 import { InvalidArgumentError, checkOptionKeys, describe } from '../errors.js';
+import type { UpdateRule } from '../engine/plan.js';
 
 /** A learning rate that depends on the optimizer step (0 for the first batch). Keras: `LearningRateSchedule`. */
 export type LearningRateSchedule = (step: number) => number;
@@ -118,6 +119,16 @@ export function toOptimizerConfig(optimizer: OptimizerConfig | 'sgd' | 'adam'): 
 function withoutKind<T extends { kind: string }>(config: T): Omit<T, 'kind'> {
   const { kind: _kind, ...options } = config;
   return options;
+}
+
+/** What the engine's threads need of an optimizer: its update rule and fixed numbers. */
+export function updateRule(config: OptimizerConfig): UpdateRule {
+  if (config.kind === 'adam') {
+    const { beta1, beta2, epsilon, weightDecay } = config;
+    return { rule: 'adam', momentum: 0, nesterov: false, weightDecay, beta1, beta2, epsilon };
+  }
+  const { momentum, nesterov, weightDecay } = config;
+  return { rule: momentum > 0 ? 'momentum' : 'sgd', momentum, nesterov, weightDecay, beta1: 0, beta2: 0, epsilon: 0 };
 }
 
 /** An optimizer's progress through a fit: its step count, and the numbers each update needs. */

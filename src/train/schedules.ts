@@ -3,7 +3,7 @@
 // so a schedule gives the same rates, and training the same bits, in every JavaScript engine.
 
 import { InvalidArgumentError, checkOptionKeys, describe } from '../errors.js';
-import { portableExp, portableLog, portableSinCos } from '../random.js';
+import { portableCos, portableExp, portableLog } from '../math.js';
 import { checkFraction, checkLearningRate, type LearningRateSchedule } from './optimizers.js';
 
 function checkSteps(where: string, field: string, value: unknown): void {
@@ -91,13 +91,4 @@ export function exponentialDecay(options: { initialLearningRate: number; decaySt
     const exponent = staircase ? Math.floor(step / decaySteps) : step / decaySteps;
     return initialLearningRate * portableExp(exponent * logRate);
   };
-}
-
-/** cos x for x in [0, π], from the series of sin and cos on [0, π/4] (exact operations only). */
-export function portableCos(x: number): number {
-  const quarter = Math.PI / 4;
-  if (x <= quarter) return portableSinCos(x)[1];
-  if (x <= 2 * quarter) return portableSinCos(Math.PI / 2 - x)[0];
-  if (x <= 3 * quarter) return -portableSinCos(x - Math.PI / 2)[0];
-  return -portableSinCos(Math.PI - x)[1];
 }

@@ -6,10 +6,9 @@
 // fused into the dense kernel's epilogue and share its output; dropout at inference is the identity;
 // element-wise gradients are computed in place.
 
-import type { Topology } from '../model/topology.js';
+import type { Topology } from '../network/topology.js';
 import { alignUp } from '../wasm/arena.js';
 import { MAX_THREADS } from './control.js';
-import type { OptimizerConfig } from './optimizers.js';
 import { augmentScratchBytes, paramStride, type AugmentConfig } from './augment.js';
 import { maskRowBytes } from './masks.js';
 
@@ -60,9 +59,12 @@ export interface MaskSpec {
   threshold: number;
 }
 
-/** The numbers of the optimizer that every thread needs; the learning rate comes per step. */
-export interface OptimizerNumbers {
-  kind: 'sgd' | 'momentum' | 'adam';
+/**
+ * How each thread updates its parameters: which kernel (plain SGD, SGD with momentum, Adam) and its
+ * fixed numbers; the learning rate and Adam's corrections come per step, in the control block.
+ */
+export interface UpdateRule {
+  rule: 'sgd' | 'momentum' | 'adam';
   momentum: number;
   nesterov: boolean;
   weightDecay: number;
@@ -95,7 +97,7 @@ export interface Plan {
   params: number;
   grads: number;
   state: [number, number];
-  optimizer: OptimizerNumbers | undefined;
+  optimizer: UpdateRule | undefined;
   /** The model's control block; then the per-call data: uint8 scale table, and the batch in its forms. */
   control: number;
   table: number;
@@ -142,7 +144,7 @@ export interface ModelRegions {
  * it takes. `optimizer` is undefined for an inference-only plan.
  */
 export function buildPlan(
-  topology: Topology, regions: ModelRegions, optimizer: OptimizerConfig | undefined, capacity: number, base: number,
+  topology: Topology, regions: ModelRegions, optimizer: UpdateRule | undefined, capacity: number, base: number,
   augmentConfig?: AugmentConfig,
 ): { plan: Plan; bytes: number } {
   let cursor = base;
@@ -279,7 +281,7 @@ export function buildPlan(
 
   const plan: Plan = {
     capacity, inputDim, outputDim, params: regions.params, grads: training ? regions.grads : 0,
-    state: training ? regions.state : [0, 0], optimizer: optimizer && optimizerNumbers(optimizer),
+    state: training ? regions.state : [0, 0], optimizer,
     control, table, x, targets, dlogits, rowStats, rowRange, csrEntries, cscStart, cscEntries, scratch, scratchBytes, augment,
     training: forward, inference, backward, updates, masks, trainingLogits, inferenceLogits, output: finalOp.output,
   };
@@ -295,15 +297,6 @@ export const SPARSE_ENTRY_BYTES = 8;
  * faster than `denseInputGradient` for 10 outputs, 1.2x for 16, the same for 32, 20% slower for 64.
  */
 const TRANSPOSED_BELOW = 32;
-
-function optimizerNumbers(config: OptimizerConfig): OptimizerNumbers {
-  if (config.kind === 'adam') {
-    const { beta1, beta2, epsilon, weightDecay } = config;
-    return { kind: 'adam', momentum: 0, nesterov: false, weightDecay, beta1, beta2, epsilon };
-  }
-  const { momentum, nesterov, weightDecay } = config;
-  return { kind: momentum > 0 ? 'momentum' : 'sgd', momentum, nesterov, weightDecay, beta1: 0, beta2: 0, epsilon: 0 };
-}
 
 function dropoutScale(rate: number): number {
   return Math.fround(1 / (1 - rate));

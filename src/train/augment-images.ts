@@ -5,7 +5,8 @@ import { InvalidArgumentError, describe, requirePositiveInteger, requireSeed } f
 import { Random } from '../random.js';
 import { Arena } from '../wasm/arena.js';
 import { instantiateKernels } from '../wasm/kernels.js';
-import { augmentScratchBytes, checkAugment, drawAugmentRow, paramStride, type AugmentOptions } from '../train/augment.js';
+import { checkAugment, type AugmentOptions } from './augment.js';
+import { augmentScratchBytes, drawAugmentRow, paramStride } from '../engine/augment.js';
 
 /**
  * Distorts each of `count` images (row-major uint8, count × height × width) with random draws from

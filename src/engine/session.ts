@@ -8,7 +8,7 @@
 // scanning every pixel of its rows for the nonzeros. The images themselves then stay out of linear
 // memory: on MNIST, 72 MB of CSR (about 150 nonzeros of 8 bytes per image) take the place of 47 MB.
 
-import type { Topology } from '../model/topology.js';
+import type { Topology } from '../network/topology.js';
 import type { WorkerPool } from '../threads/pool.js';
 import type { Arena } from '../wasm/arena.js';
 import { alignUp } from '../wasm/arena.js';
@@ -18,8 +18,7 @@ import {
   LEARNING_RATE, ORDER, Phase, ROWS, SPARSE, SPLITS, TARGET_DATA, THREADS, share,
 } from './control.js';
 import { ColumnBalance } from './balance.js';
-import type { OptimizerConfig } from './optimizers.js';
-import { SPARSE_ENTRY_BYTES, buildPlan, type ModelRegions, type Plan } from './plan.js';
+import { SPARSE_ENTRY_BYTES, buildPlan, type ModelRegions, type Plan, type UpdateRule } from './plan.js';
 import { Runner } from './runner.js';
 import type { Random } from '../random.js';
 import { KernelFaultError } from '../errors.js';
@@ -98,7 +97,7 @@ export class Session {
   private columnBalance: ColumnBalance | undefined;
 
   /** Leases memory and copies the data sets in; `optimizer` undefined makes an inference-only session. */
-  constructor(model: SessionModel, capacity: number, data: readonly DataSpec[], optimizer?: OptimizerConfig, augment?: AugmentConfig) {
+  constructor(model: SessionModel, capacity: number, data: readonly DataSpec[], optimizer?: UpdateRule, augment?: AugmentConfig) {
     const { arena, topology } = model;
     this.arena = arena;
     const { inputDim, outputDim } = topology;

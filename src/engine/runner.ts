@@ -369,11 +369,11 @@ export class Runner {
       if (end === unit) continue;
       const offset = (layer.weight + unit * outDim + from) * 4;
       const dout = layer.dout + from * 4;
-      if (optimizer.kind === 'adam') {
+      if (optimizer.rule === 'adam') {
         k.denseWeightGradientSparse(plan.grads + offset, start, entries, dout, rows, end - unit, to - from, outDim, this.scratch(thread));
       } else {
         const weight = plan.params + offset;
-        const velocity = optimizer.kind === 'momentum' ? plan.state[0] + offset : 0;
+        const velocity = optimizer.rule === 'momentum' ? plan.state[0] + offset : 0;
         const units = end - unit;
         const columns = to - from;
         const scratch = this.scratch(thread);
@@ -382,7 +382,7 @@ export class Runner {
           this.learningRate(), momentum, weightDecay, nesterov, scratch));
       }
     }
-    if (optimizer.kind === 'adam') {
+    if (optimizer.rule === 'adam') {
       for (let unit = 0; unit < inDim; unit++) {
         const offset = layer.weight + unit * outDim + from;
         this.calls.push(() => this.optimize(offset, to - from));
@@ -428,10 +428,10 @@ export class Runner {
     const f = plan.control >> 3;
     const lr = this.learningRate();
     const at = offset * 4;
-    if (o.kind === 'adam') {
+    if (o.rule === 'adam') {
       k.adamUpdate(plan.params + at, plan.grads + at, plan.state[0] + at, plan.state[1] + at, count, lr,
         o.beta1, o.beta2, o.epsilon, o.weightDecay, this.f64[f + CORRECTION1], this.f64[f + CORRECTION2]);
-    } else if (o.kind === 'momentum') {
+    } else if (o.rule === 'momentum') {
       k.sgdMomentumUpdate(plan.params + at, plan.grads + at, plan.state[0] + at, count, lr, o.momentum, o.weightDecay, o.nesterov);
     } else {
       k.sgdUpdate(plan.params + at, plan.grads + at, count, lr, o.weightDecay);

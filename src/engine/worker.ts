@@ -3,12 +3,12 @@
 // the pool terminates it; between calls it receives each call's plan by message. Node
 // (worker_threads) and browsers/Deno (Web Workers) both land here.
 
-import { FAILED, GENERATION, PENDING, PHASE, Phase, recordFailure } from '../train/control.js';
-import type { Plan } from '../train/plan.js';
-import { Runner } from '../train/runner.js';
+import { FAILED, GENERATION, PENDING, PHASE, Phase, recordFailure } from './control.js';
+import type { Plan } from './plan.js';
+import { Runner } from './runner.js';
 import { Arena } from '../wasm/arena.js';
 import { instantiateShared, type Kernels } from '../wasm/kernels.js';
-import type { WorkerStart } from './pool.js';
+import type { WorkerStart } from '../threads/pool.js';
 import { nodeModule } from '../platform/node.js';
 
 /**

@@ -1,0 +1,37 @@
+// What a checkpoint records besides the weights: the optimizer's progress and where the fit stood.
+// The model file format (model/format.ts) stores these as its optional sections; the fit loop
+// writes and reads them.
+
+import type { Fingerprint } from './fingerprint.js';
+
+/** The optimizer a model was trained with, and how far. */
+export interface OptimizerHeader {
+  kind: 'sgd' | 'adam';
+  /** Its numeric settings; a learning rate given as a schedule (a function) is stored as null. */
+  config: Record<string, number | boolean | null>;
+  /** Updates done so far. */
+  iterations: number;
+  /** Tensors of state per weight tensor: 0 (plain SGD), 1 (momentum) or 2 (Adam). */
+  slots: number;
+  /** What ReduceLROnPlateau has made of the learning rate: a factor; 1 if absent. */
+  learningRateScale?: number;
+}
+
+/** Where an interrupted fit stood (a checkpoint): enough to go on with the same bits. */
+export interface TrainingHeader {
+  seed: number;
+  epochs: number;
+  batchSize: number;
+  rows: number;
+  /** The next step: batch `batch` of epoch `epoch` (0-based); epoch = epochs when the fit finished. */
+  epoch: number;
+  batch: number;
+  /** The seeded generator's state at that step. */
+  random: number[];
+  /** The epoch's running sums so far, for its logs. */
+  lossSum: number;
+  correct: number;
+  history: { loss: number[]; accuracy: number[]; valLoss: number[]; valAccuracy: number[]; seconds: number[] };
+  /** What a resume must be given again: hashes of the data, the optimizer's settings, … (train/fingerprint.ts). */
+  fingerprint?: Fingerprint;
+}
