@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { dense, dropout, relu, softmax } from 'mnist-wasm';
-import { CONTROL_BYTES } from '../dist/engine/control.js';
+import { CONTROL_BYTES } from '../dist/engine/arguments.js';
 import { adam, updateRule } from '../dist/train/optimizers.js';
 import { resolveTopology } from '../dist/network/topology.js';
 import { Random } from '../dist/random.js';

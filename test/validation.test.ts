@@ -8,7 +8,7 @@ import {
   InvalidArgumentError, KernelFaultError, MnistWasmError, NotCompiledError, Sequential, ShapeError, adam, dense, dropout, init, relu, sgd, softmax,
   toCategorical,
 } from 'mnist-wasm';
-import { CONTROL_BYTES } from '../dist/engine/control.js';
+import { CONTROL_BYTES } from '../dist/engine/arguments.js';
 import { resolveTopology } from '../dist/network/topology.js';
 import { Random } from '../dist/random.js';
 import { Session } from '../dist/engine/session.js';

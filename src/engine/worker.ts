@@ -1,92 +1,67 @@
 // A worker thread of the pool: it instantiates the kernels over the model's shared memory, says
-// "ready", then runs its share of every phase the main thread announces in the control block, until
-// the pool terminates it; between calls it receives each call's plan by message. Node
-// (worker_threads) and browsers/Deno (Web Workers) both land here.
+// "ready", then runs its claims of every phase the main thread announces (threads/serve.ts), with
+// the plan of the current call, which it receives by message between calls. Node (worker_threads)
+// and browsers/Deno (Web Workers) both land here.
 
-import { FAILED, GENERATION, PENDING, PHASE, Phase, recordFailure } from './control.js';
-import type { Plan } from './plan.js';
+import { recordFailure } from '../threads/control.js';
+import type { WorkerPlan, WorkerStart } from '../threads/pool.js';
+import { countDone, serve } from '../threads/serve.js';
+import { GENERATION } from '../threads/control.js';
+import type { Plan } from './plan-types.js';
 import { Runner } from './runner.js';
 import { Arena } from '../wasm/arena.js';
 import { instantiateShared, type Kernels } from '../wasm/kernels.js';
-import type { WorkerStart } from '../threads/pool.js';
 import { nodeModule } from '../platform/node.js';
-
-/**
- * Polls before sleeping: a step's next phase usually comes within microseconds. Few (2^16 before),
- * because a worker polling on a core it shares with other work takes that core from the thread the
- * step waits for (see MAIN_SPINS in pool.ts for the figures).
- */
-const SPINS = 1 << 10;
 
 interface Port {
   postMessage(message: unknown): void;
 }
 
+type Message = WorkerStart | WorkerPlan;
+
 const scope = globalThis as unknown as { process?: { versions?: { node?: string } }; addEventListener?: (type: string, listener: (event: { data: Message }) => void) => void };
 const nodePort = scope.process?.versions?.node ? (await nodeModule('worker_threads')).parentPort : null;
 
-/** The first message brings the module, the memory and a plan; later ones a new plan only. */
-type Message = WorkerStart | { plan: Plan };
-
 let kernels: Kernels | undefined;
+let control = new Int32Array(0);
+let base = 0;
 let index = 0;
+let runner: Runner | undefined;
 
 function receive(message: Message, port: Port): void {
-  const { plan } = message;
-  let runner: Runner;
-  let control: Int32Array;
-  const base = plan.control >> 2;
-  try {
-    if ('module' in message) {
-      index = message.index;
+  if ('module' in message) {
+    try {
+      ({ index } = message);
+      base = message.control >> 2;
       kernels = instantiateShared(message.module, message.memory);
+      control = new Int32Array(kernels.memory.buffer);
+    } catch (error) {
+      // Said, never swallowed: the pool hears it as an answer other than "ready".
+      return void port.postMessage(failureText(error));
     }
-    runner = new Runner(new Arena(kernels!), plan);
-    control = new Int32Array(kernels!.memory.buffer);
+    const seen = Atomics.load(control, base + GENERATION);
+    port.postMessage('ready');
+    return run(seen);
+  }
+  try {
+    runner = new Runner(new Arena(kernels!), message.plan as Plan, index);
   } catch (error) {
-    // Said, never swallowed: at start the pool hears it as a message; on a new plan the main thread
-    // waits in the control block, so the failure is written there and this thread counts itself done.
-    if ('module' in message || !kernels) return void port.postMessage(failureText(error));
-    control = new Int32Array(kernels.memory.buffer);
-    fail(control, base, error);
-    countDone(control, base);
-    return;
+    // The main thread waits in the control block: the failure is written there, and this thread
+    // counts the reload done, as the plan's arrival always does.
+    runner = undefined;
+    recordFailure(control, base, failureText(error));
   }
   // Read before saying so: the main thread may announce the next phase as soon as it hears.
   const seen = Atomics.load(control, base + GENERATION);
-  if ('module' in message) port.postMessage('ready');
-  else countDone(control, base);
-  serve(runner, control, base, seen);
+  countDone(control, base);
+  run(seen);
 }
 
-/** Runs this thread's share of every phase announced after generation `seen`, until told to reload. */
-function serve(runner: Runner, control: Int32Array, base: number, seen: number): void {
-  for (;;) {
-    let spins = 0;
-    while (Atomics.load(control, base + GENERATION) === seen) {
-      if (++spins > SPINS) Atomics.wait(control, base + GENERATION, seen);
-    }
-    seen = Atomics.load(control, base + GENERATION);
-    const phase = control[base + PHASE];
-    // Back to the event loop, where the new plan waits; its arrival counts as this phase's end.
-    if (phase === Phase.Reload) return;
-    try {
-      runner.run(phase, index);
-    } catch (error) {
-      fail(control, base, error);
-    }
-    countDone(control, base);
-  }
-}
-
-/** Counts this thread's share of the phase done; the last thread to finish wakes the main thread. */
-function countDone(control: Int32Array, base: number): void {
-  if (Atomics.sub(control, base + PENDING, 1) === 1) Atomics.notify(control, base + PENDING);
-}
-
-/** Writes the failure into the control block for the main thread to throw, unless another thread's is there already. */
-function fail(control: Int32Array, base: number, error: unknown): void {
-  if (!Atomics.load(control, base + FAILED)) recordFailure(control, base, failureText(error));
+function run(seen: number): void {
+  serve(control, base, seen, (phase) => {
+    if (!runner) throw new Error('no plan to run');
+    runner.run(phase);
+  }, failureText);
 }
 
 function failureText(error: unknown): string {

@@ -9,12 +9,12 @@ import { Arena } from '../wasm/arena.js';
 import { init, instantiateKernels } from '../wasm/kernels.js';
 import type { Inputs } from '../data/inputs.js';
 import { defaultThreads, type WorkerPool } from '../threads/pool.js';
-import { CONTROL_BYTES } from '../engine/control.js';
+import { CONTROL_BYTES } from '../engine/arguments.js';
+import { startPool } from '../engine/threads.js';
 import {
-  DEFAULT_INFERENCE_BATCH, FIT_OPTIONS, evaluateLoop, fitLoop, predictLoop, requireThreads, startPool, type FitOptions, type History, type Runnable, type Trainee,
+  DEFAULT_INFERENCE_BATCH, FIT_OPTIONS, evaluateLoop, fitLoop, predictLoop, requireThreads, type FitOptions, type History, type Runnable, type Trainee,
 } from '../train/loop.js';
 import { OptimizerRuntime, stateSlots, toOptimizerConfig, type OptimizerConfig } from '../train/optimizers.js';
-import { Session } from '../engine/session.js';
 import { initialize } from './initializers.js';
 import type { Layer } from '../network/layers.js';
 import { formatSummary } from './summary.js';
@@ -61,7 +61,7 @@ export interface SequentialOptions {
 interface Memory {
   arena: Arena;
   params: number;
-  /** Where the main thread and the workers meet (engine/control.ts). */
+  /** Where the main thread and the workers meet (engine/arguments.ts). */
   control: number;
 }
 
@@ -244,14 +244,8 @@ export class Sequential {
   private async openThreads(threads: number | undefined): Promise<number> {
     await init();
     this.closeThreads();
-    const model = this.inferenceModel();
-    // The pool starts on a small plan of its own; every call hands it the plan it needs.
-    const session = new Session(model, 1, []);
-    try {
-      this.pool = await startPool(model, threads ?? (await defaultThreads()), session.plan);
-    } finally {
-      session.close();
-    }
+    // The pool starts with no plan: every call hands it the plan it needs.
+    this.pool = await startPool(this.inferenceModel(), threads ?? (await defaultThreads()));
     return this.pool?.threads ?? 1;
   }
 

@@ -1,28 +1,35 @@
-// A pool of worker threads over one model's shared memory: for the duration of one fit, or from
+// A pool of worker threads over one shared memory: for the duration of one fit, or from
 // `model.startThreads()` to `model.stopThreads()`. Node uses worker_threads, browsers and Deno Web
 // Workers; either way each worker instantiates the already compiled module over the same memory and
-// then waits on the model's control block, so a phase costs two atomic operations, not a message.
-// Each call (fit, evaluate, predict) has its own plan, which `load` hands to the workers by message.
+// then waits on a control block (control.ts), so a phase costs a few atomic operations, not a message.
+// The pool does not know what a phase or a plan means: its user hands the workers a plan by message
+// (`load`), announces numbered phases and says how many work items each has; every thread, the main
+// thread too, claims items (queue.ts) and runs them with the plan it was given.
 //
 // Workers spin for a short while before they sleep (Atomics.wait): between the two phases of a step
 // the main thread only sums the loss, and waking a sleeping thread costs tens of microseconds.
 
 import { ThreadsError } from '../errors.js';
-import { FAILED, GENERATION, PENDING, PHASE, Phase, failureMessage } from '../engine/control.js';
-import type { Plan } from '../engine/plan.js';
+import { GENERATION, PENDING, PHASE, RELOAD, takeFailure } from './control.js';
+import { MAX_ITEMS, shareItems } from './queue.js';
 import { nodeModule } from '../platform/node.js';
 
-/** What a worker receives once, at start. */
+/** What a worker receives once, at start: the module and memory, its index, and where the control block is. */
 export interface WorkerStart {
   module: WebAssembly.Module;
   memory: WebAssembly.Memory;
-  plan: Plan;
+  control: number;
   index: number;
 }
 
-/** A started worker, whichever kind. */
-interface WorkerHandle {
-  post(message: WorkerStart | { plan: Plan }): void;
+/** A later message: the plan to run the next phases with. */
+export interface WorkerPlan {
+  plan: unknown;
+}
+
+/** A started worker, whichever kind (see engine/spawn.ts). */
+export interface WorkerHandle {
+  post(message: WorkerStart | WorkerPlan): void;
   onMessage(listener: (message: unknown) => void): void;
   onError(listener: (error: Error) => void): void;
   /** A Node worker's exit (Web Workers have none: they report through onError). */
@@ -57,7 +64,7 @@ export class WorkerPool {
   private readonly control: Int32Array;
   private readonly base: number;
   private canBlock = true;
-  private loaded: Plan;
+  private loaded: unknown;
   /** Set by close(), or when workers stop answering: every later run fails instead of waiting. */
   private closed: string | undefined;
   /** Milliseconds without progress after which a run fails with ThreadsError (tests shorten it). */
@@ -65,12 +72,11 @@ export class WorkerPool {
   /** The longest any run has waited for its workers, in milliseconds. */
   private slowest = 0;
 
-  private constructor(workers: WorkerHandle[], memory: WebAssembly.Memory, plan: Plan) {
+  private constructor(workers: WorkerHandle[], memory: WebAssembly.Memory, control: number) {
     this.workers = workers;
     this.threads = workers.length + 1;
     this.control = new Int32Array(memory.buffer);
-    this.base = plan.control >> 2;
-    this.loaded = plan;
+    this.base = control >> 2;
     // Heard between calls, when the main thread is not blocked: the next run fails at once.
     workers.forEach((worker, i) => {
       worker.onError((error) => this.close(`worker ${i + 1} failed: ${error.message}`));
@@ -78,15 +84,13 @@ export class WorkerPool {
     });
   }
 
-
-
-  /** Hands the workers another plan over the same memory and control block. */
-  load(plan: Plan): void {
+  /** Hands the workers another plan (any structured-cloneable value) over the same memory and control block. */
+  load(plan: unknown): void {
     if (plan === this.loaded) return;
     for (const worker of this.workers) worker.post({ plan });
     // Each worker leaves its wait loop, takes the message, and counts itself done.
     try {
-      this.run(Phase.Reload, () => undefined);
+      this.run(RELOAD, 0, () => undefined);
     } catch (error) {
       // A worker that could not take the plan serves no more: no later run may wait for it.
       this.close('a worker could not take a new plan');
@@ -95,30 +99,40 @@ export class WorkerPool {
     this.loaded = plan;
   }
 
-  /** Starts `threads - 1` workers on `plan` and waits until each is ready. */
-  static async start(threads: number, module: WebAssembly.Module, memory: WebAssembly.Memory, plan: Plan): Promise<WorkerPool> {
+  /**
+   * Starts `threads - 1` workers with `spawn` over `memory`, with the control block at byte `control`,
+   * and waits until each is ready; they run nothing until a plan is loaded.
+   */
+  static async start(
+    threads: number, spawn: () => Promise<WorkerHandle>, module: WebAssembly.Module, memory: WebAssembly.Memory, control: number,
+  ): Promise<WorkerPool> {
     const workers: WorkerHandle[] = [];
     try {
       for (let index = 1; index < threads; index++) workers.push(await spawn());
       await Promise.all(workers.map((worker, i) => new Promise<void>((resolve, reject) => {
         worker.onMessage((message) => (message === 'ready' ? resolve() : reject(new ThreadsError(`worker ${i + 1}: ${String(message)}`))));
         worker.onError((error) => reject(new ThreadsError(`worker ${i + 1} failed to start: ${error.message}`)));
-        worker.post({ module, memory, plan, index: i + 1 });
+        worker.post({ module, memory, control, index: i + 1 });
       })));
     } catch (error) {
       for (const worker of workers) worker.terminate();
       throw error;
     }
     for (const worker of workers) worker.unref();
-    return new WorkerPool(workers, memory, plan);
+    return new WorkerPool(workers, memory, control);
   }
 
-  /** Runs `phase`: wakes the workers, runs `own` (the main thread's share), waits for all. */
-  run(phase: number, own: () => void): void {
+  /**
+   * Runs `phase`, of `items` work items: shares them out, wakes the workers, runs `own` (the main
+   * thread's claims, as thread 0), and waits for the items the workers are still running.
+   */
+  run(phase: number, items: number, own: () => void): void {
     if (this.closed) throw this.notRunning();
+    if (items > MAX_ITEMS) throw new RangeError(`WorkerPool.run: ${items} items, at most ${MAX_ITEMS}`);
     const c = this.control;
     const base = this.base;
     c[base + PHASE] = phase;
+    shareItems(c, base, items, this.threads);
     Atomics.store(c, base + PENDING, this.workers.length);
     Atomics.add(c, base + GENERATION, 1);
     Atomics.notify(c, base + GENERATION);
@@ -130,10 +144,8 @@ export class WorkerPool {
     }
     this.waitForWorkers();
     if (failure !== undefined) throw failure;
-    if (Atomics.load(c, base + FAILED)) {
-      c[base + FAILED] = 0;
-      throw new ThreadsError(`a worker thread failed: ${failureMessage(c, base)}`);
-    }
+    const message = takeFailure(c, base);
+    if (message !== undefined) throw new ThreadsError(`a worker thread failed: ${message}`);
   }
 
   /** Stops every worker. */
@@ -187,42 +199,4 @@ export async function defaultThreads(): Promise<number> {
   }
   if (scope.crossOriginIsolated) return scope.navigator?.hardwareConcurrency ?? 1;
   return 1;
-}
-
-// Each Worker is constructed as `new Worker(new URL('…', import.meta.url), …)`, written out in full:
-// that is the form Vite, webpack and Parcel recognise, bundling the worker script with its imports.
-async function spawn(): Promise<WorkerHandle> {
-  const scope = globalThis as { process?: { versions?: { node?: string } }; window?: unknown };
-  if (scope.process?.versions?.node && scope.window === undefined) {
-    const { Worker } = await nodeModule('worker_threads');
-    // Workers take the process's Node flags (loaders, conditions), but not those only for -e, nor V8's
-    // and other per-process flags, which Worker refuses and which apply to the whole process anyway.
-    let execArgv = process.execArgv.filter((flag) => !/^--(input-type|experimental-wasm-|wasm-)/.test(flag));
-    let worker;
-    try {
-      worker = new Worker(new URL('../engine/worker.js', import.meta.url), { execArgv });
-    } catch (error) {
-      if ((error as { code?: string }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw error;
-      const refused = (error as Error).message.split(': ').pop()!.split(', ');
-      execArgv = execArgv.filter((flag) => !refused.includes(flag) && !refused.includes(flag.split('=')[0]));
-      worker = new Worker(new URL('../engine/worker.js', import.meta.url), { execArgv });
-    }
-    return {
-      post: (message) => worker.postMessage(message),
-      onMessage: (listener) => worker.on('message', listener),
-      onError: (listener) => worker.on('error', listener),
-      onExit: (listener) => worker.on('exit', listener),
-      unref: () => worker.unref(),
-      terminate: () => void worker.terminate(),
-    };
-  }
-  const worker = new Worker(new URL('../engine/worker.js', import.meta.url), { type: 'module' });
-  return {
-    post: (message) => worker.postMessage(message),
-    onMessage: (listener) => worker.addEventListener('message', (event) => listener(event.data)),
-    onError: (listener) => worker.addEventListener('error', (event) => listener(new Error(event.message))),
-    onExit: () => undefined,
-    unref: () => undefined,
-    terminate: () => worker.terminate(),
-  };
 }

@@ -10,10 +10,9 @@ import { checkAugment, type AugmentOptions } from './augment.js';
 import type { AugmentConfig } from '../engine/augment.js';
 import { fingerprint, requireSameFit } from './fingerprint.js';
 import type { Random } from '../random.js';
-import { WorkerPool, defaultThreads } from '../threads/pool.js';
-import { compiledModule, kernelBuild } from '../wasm/kernels.js';
-import { MAX_THREADS } from '../engine/control.js';
-import type { Plan } from '../engine/plan.js';
+import { defaultThreads, type WorkerPool } from '../threads/pool.js';
+import { MAX_THREADS } from '../threads/control.js';
+import { startPool } from '../engine/threads.js';
 import { checkTargets, countRows, isSparse, type Inputs } from '../data/inputs.js';
 import { updateRule, type OptimizerRuntime } from './optimizers.js';
 import { Session, type DataSpec, type SessionModel } from '../engine/session.js';
@@ -262,7 +261,7 @@ export async function fitLoop(
   let temporary: WorkerPool | undefined;
   try {
     if (options.threads !== 1) {
-      session.usePool(model.pool ?? (temporary = await startPool(model, options.threads ?? (await defaultThreads()), session.plan)));
+      session.usePool(model.pool ?? (temporary = await startPool(model, options.threads ?? (await defaultThreads()))));
     }
     const history: History = { epoch: [], history: { loss: [], accuracy: [], valLoss: [], valAccuracy: [], seconds: [] } };
     const batches = Math.ceil(rows / batchSize);
@@ -480,11 +479,4 @@ export function predictLoop(model: Runnable, x: Inputs, batchSize: number): Floa
   } finally {
     session.close();
   }
-}
-
-/** A pool of `threads` threads over the model's memory, or undefined where one thread is all there can be. */
-export async function startPool(model: SessionModel, threads: number, plan: Plan): Promise<WorkerPool | undefined> {
-  const count = Math.min(threads, MAX_THREADS);
-  if (count <= 1 || !kernelBuild()?.threads || !model.arena.shared) return undefined;
-  return WorkerPool.start(count, compiledModule(), model.arena.memory, plan);
 }

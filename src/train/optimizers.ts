@@ -3,7 +3,7 @@
 // assembly/optimizers.ts, called by engine/runner.ts on each thread's share of the parameters.
 
 import { InvalidArgumentError, checkOptionKeys, describe } from '../errors.js';
-import type { UpdateRule } from '../engine/plan.js';
+import type { UpdateRule } from '../engine/plan-types.js';
 
 /** A learning rate that depends on the optimizer step (0 for the first batch). Keras: `LearningRateSchedule`. */
 export type LearningRateSchedule = (step: number) => number;

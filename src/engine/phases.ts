@@ -1,0 +1,71 @@
+// The phases of a step, and the work items each is cut into. Every item's results are the same
+// whichever thread computes it and in whatever order the items run, so threads may claim them freely
+// (threads/queue.ts) and the number of threads never changes a result:
+// - by rows of the batch for everything that is per row: the gather, the dropout masks, every
+//   layer's forward pass, the loss and the input gradients (each row's dot products do not depend
+//   on other rows);
+// - by blocks of input units (rows of W) for a dense layer's weight gradient and update, plus one
+//   item for its bias (layers/dense.ts);
+// - by blocks of output columns for a sparse first layer, forward pass and update alike, plus the
+//   parts of the batch's CSC (layers/dense-sparse.ts).
+
+import type { Plan } from './plan-types.js';
+import { LAYER_KINDS } from './layers/index.js';
+import { columnBlocks } from './layers/dense-sparse.js';
+
+/** Phase numbers (threads/control.ts keeps 0 for its reload). */
+export const Phase = {
+  /** Gather rows, draw masks, forward, loss and input gradients: a dense batch, by rows. */
+  TrainRows: 1,
+  /** A sparse batch in three phases: first gather rows and draw masks, by rows; */
+  TrainInput: 2,
+  /** then the first layer's forward pass by column blocks, and the batch's CSC by parts; */
+  FirstLayer: 3,
+  /** then the rest of TrainRows, by rows. */
+  TrainRest: 4,
+  /** Weight gradients and updates, by blocks of each layer (a sparse first layer's by column blocks). */
+  Update: 5,
+  /** Gather rows and run the inference pass (and the loss, if targets are given), by rows. */
+  InferRows: 6,
+} as const;
+
+export const PHASE_NAMES: Record<number, string> = {
+  [Phase.TrainRows]: 'the forward and backward pass of a batch',
+  [Phase.TrainInput]: 'the gather of a batch',
+  [Phase.FirstLayer]: "the first layer's forward pass",
+  [Phase.TrainRest]: 'the forward and backward pass of a batch',
+  [Phase.Update]: 'the weight gradients and the update',
+  [Phase.InferRows]: 'the inference pass',
+};
+
+/** Rows per item of the row phases. */
+const ROWS_PER_ITEM = 32;
+
+/** What an item of a phase does. */
+export type Item =
+  | { kind: 'rows'; first: number; count: number }
+  | { kind: 'columns'; block: number }
+  | { kind: 'csc'; part: number }
+  | { kind: 'update'; layer: number; item: number };
+
+/** The items of `phase` for a batch of `rows` rows (`sparse`: through the sparse first layer), in a fixed order. */
+export function phaseItems(plan: Plan, phase: number, rows: number, sparse: boolean, cscParts: number): Item[] {
+  const items: Item[] = [];
+  if (phase === Phase.FirstLayer || (phase === Phase.Update && sparse)) {
+    for (let block = 0; block < columnBlocks(plan); block++) items.push({ kind: 'columns', block });
+  }
+  if (phase === Phase.FirstLayer) {
+    for (let part = 0; part < cscParts; part++) items.push({ kind: 'csc', part });
+  } else if (phase === Phase.Update) {
+    // In a sparse step the column blocks update the first layer, and the one above if it gives the first its gradient.
+    const skip = sparse ? (plan.columnGradient >= 0 ? 2 : 1) : 0;
+    plan.updates.forEach((op, layer) => {
+      if (layer < skip) return;
+      const count = LAYER_KINDS[op.kind].updateItems!(op);
+      for (let item = 0; item < count; item++) items.push({ kind: 'update', layer, item });
+    });
+  } else {
+    for (let first = 0; first < rows; first += ROWS_PER_ITEM) items.push({ kind: 'rows', first, count: Math.min(ROWS_PER_ITEM, rows - first) });
+  }
+  return items;
+}
