@@ -21,7 +21,7 @@ export {
 } from './train/callbacks.js';
 export type { AugmentOptions } from './train/augment.js';
 export { augmentImages } from './train/augment-images.js';
-export type { BatchLogs, Callbacks, CheckpointOptions, EpochLogs, FitOptions, History, TrainingContext } from './train/loop.js';
+export type { BatchLogs, Callbacks, CheckpointOptions, EpochLogs, FitOptions, History, TrainingContext } from './train/fit-types.js';
 export type { Inputs } from './data/inputs.js';
 export {
   MnistWasmError, IdxFormatError, DataNotFoundError, ShapeError, InvalidArgumentError, NotCompiledError,

@@ -1,6 +1,6 @@
 // Keras-like progress: a line per epoch, and a live bar while an epoch runs when stdout is a terminal.
 
-import type { BatchLogs, Callbacks, EpochLogs } from '../train/loop.js';
+import type { BatchLogs, Callbacks, EpochLogs } from '../train/fit-types.js';
 
 const BAR_WIDTH = 30;
 const REDRAW_MS = 100;

@@ -3,7 +3,7 @@
 // test digits the model gets wrong as inline PNGs with their predicted and true labels.
 
 import { encode } from 'fast-png';
-import type { History } from '../train/loop.js';
+import type { History } from '../train/fit-types.js';
 
 export interface ReportData {
   title: string;

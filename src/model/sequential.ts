@@ -11,9 +11,9 @@ import type { Inputs } from '../data/inputs.js';
 import { defaultThreads, type WorkerPool } from '../threads/pool.js';
 import { CONTROL_BYTES } from '../engine/arguments.js';
 import { startPool } from '../engine/threads.js';
-import {
-  DEFAULT_INFERENCE_BATCH, FIT_OPTIONS, evaluateLoop, fitLoop, predictLoop, requireThreads, type FitOptions, type History, type Runnable, type Trainee,
-} from '../train/loop.js';
+import { DEFAULT_INFERENCE_BATCH, evaluateLoop, fitLoop, predictLoop, type Runnable, type Trainee } from '../train/loop.js';
+import { FIT_OPTIONS, requireThreads } from '../train/fit-checks.js';
+import type { FitOptions, History } from '../train/fit-types.js';
 import { OptimizerRuntime, stateSlots, toOptimizerConfig, type OptimizerConfig } from '../train/optimizers.js';
 import { initialize } from './initializers.js';
 import type { Layer } from '../network/layers.js';
@@ -23,7 +23,7 @@ import { layerDifference } from './compare.js';
 import { encodeOnnx } from '../export/onnx.js';
 import { encodeTfjs, type TfjsArtifacts } from '../export/tfjs-write.js';
 import { isFolder, readFileBytes, writeFileAtomic } from '../platform/files.js';
-import type { Checkpointing, ResumePoint } from '../train/loop.js';
+import type { Checkpointing, ResumePoint } from '../train/checkpoint.js';
 import { resolveTopology, weightShapes, type Topology } from '../network/topology.js';
 
 function checkSaveOptions(where: string, options: { includeOptimizer?: boolean }): void {

@@ -5,7 +5,7 @@
 import { InvalidArgumentError, SaveFailedError, checkOptionKeys, describe } from '../errors.js';
 import { checkSavePath } from '../platform/files.js';
 import { nodeModule } from '../platform/node.js';
-import type { Callbacks, EpochLogs, TrainingContext } from './loop.js';
+import type { Callbacks, EpochLogs, TrainingContext } from './fit-types.js';
 
 /** An epoch figure to watch: a loss is better lower, an accuracy higher. */
 export type Monitor = 'loss' | 'accuracy' | 'valLoss' | 'valAccuracy';

@@ -1,6 +1,6 @@
 // What a checkpoint records besides the weights: the optimizer's progress and where the fit stood.
 // The model file format (model/format.ts) stores these as its optional sections; the fit loop
-// writes and reads them.
+// writes and reads them, through the model (Checkpointing), which owns the weights and the optimizer.
 
 import type { Fingerprint } from './fingerprint.js';
 
@@ -35,3 +35,18 @@ export interface TrainingHeader {
   /** What a resume must be given again: hashes of the data, the optimizer's settings, … (train/fingerprint.ts). */
   fingerprint?: Fingerprint;
 }
+
+/** Where a fit stands, for a checkpoint; made into bytes by the model. */
+export type CheckpointPoint = TrainingHeader & { order: Uint32Array };
+
+/** How the loop gets a checkpoint's bytes from the model, and the seed it trains with. */
+export interface Checkpointing {
+  seed: number;
+  save(point: CheckpointPoint): Uint8Array;
+  /** The model's weights, for callbacks (see TrainingContext). */
+  getWeights(): Float32Array[];
+  setWeights(weights: readonly Float32Array[]): void;
+}
+
+/** A resumed fit's starting point. */
+export type ResumePoint = CheckpointPoint;
