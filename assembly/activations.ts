@@ -28,32 +28,32 @@ function reluForwardTail(out: usize, inp: usize, from: i32, count: i32): void {
   }
 }
 
-/** dinp = dout where out > 0, else 0. `out` is the ReLU's output, which is positive exactly where its input was. */
-export function reluBackward(dinp: usize, dout: usize, out: usize, count: i32): void {
+/** dinput = dout where out > 0, else 0. `out` is the ReLU's output, which is positive exactly where its input was. */
+export function reluBackward(dinput: usize, dout: usize, out: usize, count: i32): void {
   const zero = f32x4.splat(0);
   let i = 0;
   for (; i + 4 <= count; i += 4) {
     const o = <usize>i << 2;
-    v128.store(dinp + o, v128.and(v128.load(dout + o), f32x4.gt(v128.load(out + o), zero)));
+    v128.store(dinput + o, v128.and(v128.load(dout + o), f32x4.gt(v128.load(out + o), zero)));
   }
-  reluBackwardTail(dinp, dout, out, i, count);
+  reluBackwardTail(dinput, dout, out, i, count);
 }
 
 /** Scalar reference for `reluBackward`. */
-export function reluBackwardReference(dinp: usize, dout: usize, out: usize, count: i32): void {
-  reluBackwardTail(dinp, dout, out, 0, count);
+export function reluBackwardReference(dinput: usize, dout: usize, out: usize, count: i32): void {
+  reluBackwardTail(dinput, dout, out, 0, count);
 }
 
-function reluBackwardTail(dinp: usize, dout: usize, out: usize, from: i32, count: i32): void {
+function reluBackwardTail(dinput: usize, dout: usize, out: usize, from: i32, count: i32): void {
   for (let i = from; i < count; i++) {
     const o = <usize>i << 2;
-    store<f32>(dinp + o, load<f32>(out + o) > 0 ? load<f32>(dout + o) : 0);
+    store<f32>(dinput + o, load<f32>(out + o) > 0 ? load<f32>(dout + o) : 0);
   }
 }
 
 /**
  * Inverted dropout: out = inp * mask * scale over `rows` rows of `units`, with mask (rows, units) bits
- * (see simd.ts) drawn by the caller and scale = 1 / (1 - rate). The same call with dout and dinp is the
+ * (see simd.ts) drawn by the caller and scale = 1 / (1 - rate). The same call with dout and dinput is the
  * backward pass.
  */
 export function dropoutApply(out: usize, inp: usize, mask: usize, rows: i32, units: i32, scale: f32): void {

@@ -1,5 +1,5 @@
 // Dense (fully connected) layer kernels: forward `out = inp·W + b` with an optional fused ReLU, and
-// backward `dW = inpᵀ·dout`, `db = colsum(dout)`, `dinp = dout·Wᵀ`.
+// backward `dW = inpᵀ·dout`, `db = colsum(dout)`, `dinput = dout·Wᵀ`.
 //
 // Layout: every matrix is row-major f32. inp (batch, inDim), weight (inDim, outDim), bias (outDim),
 // out and dout (batch, outDim). Pointers are byte addresses in linear memory; nothing here
@@ -304,11 +304,11 @@ function denseBiasGradientColumns(dbias: usize, dout: usize, batch: i32, outDim:
 }
 
 /**
- * dinp (batch, inDim) = dout (batch, outDim) · weightᵀ. Each result is a dot product of a row of dout
+ * dinput (batch, inDim) = dout (batch, outDim) · weightᵀ. Each result is a dot product of a row of dout
  * with a row of W, so the kernel keeps a 2x4 block of them as four-lane partial sums. Every result is
  * summed the same way whichever loop phase computes it, so any split of the batch gives the same bits.
  */
-export function denseInputGradient(dinp: usize, dout: usize, weight: usize, batch: i32, inDim: i32, outDim: i32): void {
+export function denseInputGradient(dinput: usize, dout: usize, weight: usize, batch: i32, inDim: i32, outDim: i32): void {
   const outRow = <usize>outDim << 2;
   const vectorEnd = outDim & ~3;
   const zero = f32x4.splat(0);
@@ -335,7 +335,7 @@ export function denseInputGradient(dinp: usize, dout: usize, weight: usize, batc
         w = v128.load(w3 + o);
         c03 = madd(c03, x0, w); c13 = madd(c13, x1, w);
       }
-      const r0 = dinp + ((<usize>b * inDim + k) << 2);
+      const r0 = dinput + ((<usize>b * inDim + k) << 2);
       const r1 = r0 + (<usize>inDim << 2);
       store<f32>(r0, horizontalSum(c00) + dotTail(d0, w0, vectorEnd, outDim));
       store<f32>(r0, horizontalSum(c01) + dotTail(d0, w1, vectorEnd, outDim), 4);
@@ -346,36 +346,36 @@ export function denseInputGradient(dinp: usize, dout: usize, weight: usize, batc
       store<f32>(r1, horizontalSum(c12) + dotTail(d1, w2, vectorEnd, outDim), 8);
       store<f32>(r1, horizontalSum(c13) + dotTail(d1, w3, vectorEnd, outDim), 12);
     }
-    // tail columns of dinp for these two rows
+    // tail columns of dinput for these two rows
     for (; k < inDim; k++) {
       const w = weight + <usize>k * outRow;
-      store<f32>(dinp + ((<usize>b * inDim + k) << 2), dotLanes(d0, w, vectorEnd, outDim));
-      store<f32>(dinp + ((<usize>(b + 1) * inDim + k) << 2), dotLanes(d1, w, vectorEnd, outDim));
+      store<f32>(dinput + ((<usize>b * inDim + k) << 2), dotLanes(d0, w, vectorEnd, outDim));
+      store<f32>(dinput + ((<usize>(b + 1) * inDim + k) << 2), dotLanes(d1, w, vectorEnd, outDim));
     }
   }
   // tail row
-  denseInputGradientRows(dinp, dout, weight, batch, inDim, outDim, b);
+  denseInputGradientRows(dinput, dout, weight, batch, inDim, outDim, b);
 }
 
 /** Scalar reference for `denseInputGradient` (four-lane sums, as the kernel adds them). */
-export function denseInputGradientReference(dinp: usize, dout: usize, weight: usize, batch: i32, inDim: i32, outDim: i32): void {
-  denseInputGradientRows(dinp, dout, weight, batch, inDim, outDim, 0);
+export function denseInputGradientReference(dinput: usize, dout: usize, weight: usize, batch: i32, inDim: i32, outDim: i32): void {
+  denseInputGradientRows(dinput, dout, weight, batch, inDim, outDim, 0);
 }
 
-function denseInputGradientRows(dinp: usize, dout: usize, weight: usize, batch: i32, inDim: i32, outDim: i32, fromRow: i32): void {
+function denseInputGradientRows(dinput: usize, dout: usize, weight: usize, batch: i32, inDim: i32, outDim: i32, fromRow: i32): void {
   const outRow = <usize>outDim << 2;
   const vectorEnd = outDim & ~3;
   for (let b = fromRow; b < batch; b++) {
     for (let k = 0; k < inDim; k++) {
-      store<f32>(dinp + ((<usize>b * inDim + k) << 2), dotLanes(dout + <usize>b * outRow, weight + <usize>k * outRow, vectorEnd, outDim));
+      store<f32>(dinput + ((<usize>b * inDim + k) << 2), dotLanes(dout + <usize>b * outRow, weight + <usize>k * outRow, vectorEnd, outDim));
     }
   }
 }
 
 /**
- * dinp (batch, inDim) = dout (batch, outDim) · W ᵀ from weightT (outDim, inDim), W transposed (see
+ * dinput (batch, inDim) = dout (batch, outDim) · W ᵀ from weightT (outDim, inDim), W transposed (see
  * `transpose`), for a layer with few outputs (10 classes), where `denseInputGradient`'s dot products
- * are too short to fill its vectors. Here the vectors run along dinp's row instead, and each output
+ * are too short to fill its vectors. Here the vectors run along dinput's row instead, and each output
  * adds its outDim products one after another, in the order of j: identical to
  * `denseInputGradientTransposedReference`, not to `denseInputGradient`, whose dot products add in
  * four lanes (the two differ by float rounding only). One splat of dout[b, j] then serves sixteen
@@ -386,12 +386,12 @@ function denseInputGradientRows(dinp: usize, dout: usize, weight: usize, batch: 
  * (batch, inDim) bits is given (as `dropoutApply` with scale), and a ReLU's if gate, the ReLU's
  * output (batch, inDim), is given (as `reluBackward`).
  *
- * Rows of dinp, weightT and gate lie inStride floats apart (and of mask, maskRowBytes(inStride)
+ * Rows of dinput, weightT and gate lie inStride floats apart (and of mask, maskRowBytes(inStride)
  * bytes), so that a thread can compute columns [k, k + inDim) of a wider layer alone, given
- * dinp + 4k, weightT + 4k, gate + 4k and mask + k / 8 (k a multiple of 8).
+ * dinput + 4k, weightT + 4k, gate + 4k and mask + k / 8 (k a multiple of 8).
  */
 export function denseInputGradientTransposed(
-  dinp: usize, dout: usize, weightT: usize, batch: i32, inDim: i32, outDim: i32, inStride: i32, mask: usize, scale: f32, gate: usize,
+  dinput: usize, dout: usize, weightT: usize, batch: i32, inDim: i32, outDim: i32, inStride: i32, mask: usize, scale: f32, gate: usize,
 ): void {
   const inRow = <usize>inStride << 2;
   const zero = f32x4.splat(0);
@@ -404,7 +404,7 @@ export function denseInputGradientTransposed(
     const end = min(block + TRANSPOSED_BLOCK, stripEnd);
     for (let b = 0; b < batch; b++) {
       const d = dout + ((<usize>b * outDim) << 2);
-      const o = dinp + <usize>b * inRow;
+      const o = dinput + <usize>b * inRow;
       const m = mask ? mask + <usize>b * mRow : 0;
       const g = gate ? gate + <usize>b * inRow : 0;
       for (let k = block; k < end; k += 16) {
@@ -427,7 +427,7 @@ export function denseInputGradientTransposed(
   const vectorEnd = inDim & ~3;
   for (let b = 0; b < batch; b++) {
     const d = dout + ((<usize>b * outDim) << 2);
-    const o = dinp + <usize>b * inRow;
+    const o = dinput + <usize>b * inRow;
     const m = mask ? mask + <usize>b * mRow : 0;
     const g = gate ? gate + <usize>b * inRow : 0;
     for (let k = stripEnd; k < vectorEnd; k += 4) {
@@ -448,12 +448,12 @@ export function denseInputGradientTransposed(
 }
 
 /** Scalar reference for `denseInputGradientTransposed` (without the fused epilogue), from W itself. */
-export function denseInputGradientTransposedReference(dinp: usize, dout: usize, weight: usize, batch: i32, inDim: i32, outDim: i32): void {
+export function denseInputGradientTransposedReference(dinput: usize, dout: usize, weight: usize, batch: i32, inDim: i32, outDim: i32): void {
   for (let b = 0; b < batch; b++) {
     for (let k = 0; k < inDim; k++) {
       let r: f32 = 0;
       for (let j = 0; j < outDim; j++) r += load<f32>(dout + ((<usize>b * outDim + j) << 2)) * load<f32>(weight + ((<usize>k * outDim + j) << 2));
-      store<f32>(dinp + ((<usize>b * inDim + k) << 2), r);
+      store<f32>(dinput + ((<usize>b * inDim + k) << 2), r);
     }
   }
 }

@@ -55,34 +55,34 @@ describe('dense gradients', () => {
     const inp = m.floats(batch * inDim, fill);
     const weight = m.floats(inDim * outDim, fill);
     const dout = m.floats(batch * outDim, fill);
-    const fast = { dinp: m.floats(batch * inDim), dweight: m.floats(inDim * outDim), dbias: m.floats(outDim) };
-    const slow = { dinp: m.floats(batch * inDim), dweight: m.floats(inDim * outDim), dbias: m.floats(outDim) };
-    const transposed = { weight: m.floats(inDim * outDim, () => NaN), dinp: m.floats(batch * inDim, () => NaN) };
-    m.k.denseInputGradient(fast.dinp, dout, weight, batch, inDim, outDim);
-    m.k.denseInputGradientReference(slow.dinp, dout, weight, batch, inDim, outDim);
+    const fast = { dinput: m.floats(batch * inDim), dweight: m.floats(inDim * outDim), dbias: m.floats(outDim) };
+    const slow = { dinput: m.floats(batch * inDim), dweight: m.floats(inDim * outDim), dbias: m.floats(outDim) };
+    const transposed = { weight: m.floats(inDim * outDim, () => NaN), dinput: m.floats(batch * inDim, () => NaN) };
+    m.k.denseInputGradient(fast.dinput, dout, weight, batch, inDim, outDim);
+    m.k.denseInputGradientReference(slow.dinput, dout, weight, batch, inDim, outDim);
     m.k.transpose(transposed.weight, weight, inDim, outDim, inDim);
-    m.k.denseInputGradientTransposed(transposed.dinp, dout, transposed.weight, batch, inDim, outDim, inDim, 0, 1, 0);
+    m.k.denseInputGradientTransposed(transposed.dinput, dout, transposed.weight, batch, inDim, outDim, inDim, 0, 1, 0);
     // The transposed kernel adds each output's products in order, the other kernel in four lanes:
     // equal to its own reference bit for bit, and to the other within rounding.
     const sequential = m.floats(batch * inDim, () => NaN);
     m.k.denseInputGradientTransposedReference(sequential, dout, weight, batch, inDim, outDim);
-    expect(m.read(transposed.dinp, batch * inDim)).toEqual(m.read(sequential, batch * inDim));
-    const lanes = m.read(slow.dinp, batch * inDim);
+    expect(m.read(transposed.dinput, batch * inDim)).toEqual(m.read(sequential, batch * inDim));
+    const lanes = m.read(slow.dinput, batch * inDim);
     m.read(sequential, batch * inDim).forEach((value, i) => expect(Math.abs(value - lanes[i])).toBeLessThanOrEqual(1e-5 * outDim));
     // with the dropout and the ReLU below fused in, as the two element-wise passes would give
     const random = new Random(batch + inDim);
     const mask = m.mask(batch, inDim, Array.from({ length: batch * inDim }, () => random.nextBelow(2)));
     const gate = m.floats(batch * inDim, fill);
-    m.k.denseInputGradientTransposed(transposed.dinp, dout, transposed.weight, batch, inDim, outDim, inDim, mask, 2, gate);
+    m.k.denseInputGradientTransposed(transposed.dinput, dout, transposed.weight, batch, inDim, outDim, inDim, mask, 2, gate);
     const expected = m.floats(batch * inDim);
     m.k.dropoutApplyReference(expected, sequential, mask, batch, inDim, 2);
     m.k.reluBackwardReference(expected, expected, gate, batch * inDim);
-    expect(m.read(transposed.dinp, batch * inDim)).toEqual(m.read(expected, batch * inDim));
+    expect(m.read(transposed.dinput, batch * inDim)).toEqual(m.read(expected, batch * inDim));
     m.k.denseWeightGradient(fast.dweight, dout, inp, batch, inDim, outDim, inDim);
     m.k.denseWeightGradientReference(slow.dweight, dout, inp, batch, inDim, outDim, inDim);
     m.k.denseBiasGradient(fast.dbias, dout, batch, outDim, outDim);
     m.k.denseBiasGradientReference(slow.dbias, dout, batch, outDim);
-    expect(m.read(fast.dinp, batch * inDim)).toEqual(m.read(slow.dinp, batch * inDim));
+    expect(m.read(fast.dinput, batch * inDim)).toEqual(m.read(slow.dinput, batch * inDim));
     expect(m.read(fast.dweight, inDim * outDim)).toEqual(m.read(slow.dweight, inDim * outDim));
     expect(m.read(fast.dbias, outDim)).toEqual(m.read(slow.dbias, outDim));
   });
@@ -94,22 +94,22 @@ describe('dense gradients', () => {
     const inp = m.floats(batch * inDim, fill);
     const weight = m.floats(inDim * outDim, fill);
     const dout = m.floats(batch * outDim, fill);
-    const whole = { dinp: m.floats(batch * inDim), dweight: m.floats(inDim * outDim) };
-    const parts = { dinp: m.floats(batch * inDim), dweight: m.floats(inDim * outDim) };
-    m.k.denseInputGradient(whole.dinp, dout, weight, batch, inDim, outDim);
+    const whole = { dinput: m.floats(batch * inDim), dweight: m.floats(inDim * outDim) };
+    const parts = { dinput: m.floats(batch * inDim), dweight: m.floats(inDim * outDim) };
+    m.k.denseInputGradient(whole.dinput, dout, weight, batch, inDim, outDim);
     m.k.denseWeightGradient(whole.dweight, dout, inp, batch, inDim, outDim, inDim);
     for (const [from, to] of [[0, 3], [3, 4], [4, 21], [21, 37]]) {
-      m.k.denseInputGradient(parts.dinp + from * inDim * 4, dout + from * outDim * 4, weight, to - from, inDim, outDim);
+      m.k.denseInputGradient(parts.dinput + from * inDim * 4, dout + from * outDim * 4, weight, to - from, inDim, outDim);
     }
     for (const [from, to] of [[0, 5], [5, 6], [6, 29]]) {
       m.k.denseWeightGradient(parts.dweight + from * outDim * 4, dout, inp + from * 4, batch, to - from, outDim, inDim);
     }
-    expect(m.read(parts.dinp, batch * inDim)).toEqual(m.read(whole.dinp, batch * inDim));
+    expect(m.read(parts.dinput, batch * inDim)).toEqual(m.read(whole.dinput, batch * inDim));
     expect(m.read(parts.dweight, inDim * outDim)).toEqual(m.read(whole.dweight, inDim * outDim));
   });
 
   it('give the same bits for any split of the units, for the transposed input gradient and the bias gradient', async () => {
-    // As a sparse step runs them (see runner.ts): each thread its columns of dinp, from its rows of W.
+    // As a sparse step runs them (see runner.ts): each thread its columns of dinput, from its rows of W.
     const m = await freshKernels();
     const [batch, inDim, outDim] = [37, 80, 10];
     const fill = uniform(12);
@@ -118,22 +118,22 @@ describe('dense gradients', () => {
     const dout = m.floats(batch * outDim, fill);
     const gate = m.floats(batch * inDim, fill);
     const mask = m.mask(batch, inDim, Array.from({ length: batch * inDim }, () => random.nextBelow(2)));
-    const whole = { weightT: m.floats(inDim * outDim), dinp: m.floats(batch * inDim), dbias: m.floats(inDim) };
-    const parts = { weightT: m.floats(inDim * outDim, () => NaN), dinp: m.floats(batch * inDim, () => NaN), dbias: m.floats(inDim, () => NaN) };
+    const whole = { weightT: m.floats(inDim * outDim), dinput: m.floats(batch * inDim), dbias: m.floats(inDim) };
+    const parts = { weightT: m.floats(inDim * outDim, () => NaN), dinput: m.floats(batch * inDim, () => NaN), dbias: m.floats(inDim, () => NaN) };
     m.k.transpose(whole.weightT, weight, inDim, outDim, inDim);
-    m.k.denseInputGradientTransposed(whole.dinp, dout, whole.weightT, batch, inDim, outDim, inDim, mask, 2, gate);
+    m.k.denseInputGradientTransposed(whole.dinput, dout, whole.weightT, batch, inDim, outDim, inDim, mask, 2, gate);
     m.k.denseBiasGradient(whole.dbias, gate, batch, inDim, inDim);
     for (const [from, to] of [[0, 16], [16, 24], [24, 72], [72, 80]]) {
       m.k.transpose(parts.weightT + 4 * from, weight + 4 * from * outDim, to - from, outDim, inDim);
-      m.k.denseInputGradientTransposed(parts.dinp + 4 * from, dout, parts.weightT + 4 * from, batch, to - from, outDim, inDim, mask + from / 8, 2, gate + 4 * from);
+      m.k.denseInputGradientTransposed(parts.dinput + 4 * from, dout, parts.weightT + 4 * from, batch, to - from, outDim, inDim, mask + from / 8, 2, gate + 4 * from);
       m.k.denseBiasGradient(parts.dbias + 4 * from, gate + 4 * from, batch, to - from, inDim);
     }
     expect(m.read(parts.weightT, inDim * outDim)).toEqual(m.read(whole.weightT, inDim * outDim));
-    expect(m.read(parts.dinp, batch * inDim)).toEqual(m.read(whole.dinp, batch * inDim));
+    expect(m.read(parts.dinput, batch * inDim)).toEqual(m.read(whole.dinput, batch * inDim));
     expect(m.read(parts.dbias, inDim)).toEqual(m.read(whole.dbias, inDim));
   });
 
-  it('computes dW = inpᵀ·dout, db = colsum(dout) and dinp = dout·Wᵀ', async () => {
+  it('computes dW = inpᵀ·dout, db = colsum(dout) and dinput = dout·Wᵀ', async () => {
     const m = await freshKernels();
     const inp = m.floats(2 * 3);
     const weight = m.floats(3 * 2);
@@ -143,18 +143,18 @@ describe('dense gradients', () => {
     m.arena.f32.set([1, 0, -1, 2], dout >> 2);
     const dweight = m.floats(6);
     const dbias = m.floats(2);
-    const dinp = m.floats(6);
+    const dinput = m.floats(6);
     m.k.denseWeightGradient(dweight, dout, inp, 2, 3, 2, 3);
     m.k.denseBiasGradient(dbias, dout, 2, 2, 2);
-    m.k.denseInputGradient(dinp, dout, weight, 2, 3, 2);
+    m.k.denseInputGradient(dinput, dout, weight, 2, 3, 2);
     expect([...m.read(dweight, 6)]).toEqual([-3, 8, -3, 10, -3, 12]);
     expect([...m.read(dbias, 2)]).toEqual([0, 2]);
-    expect([...m.read(dinp, 6)]).toEqual([1, 0, 1, -3, 4, -1]);
+    expect([...m.read(dinput, 6)]).toEqual([1, 0, 1, -3, 4, -1]);
     const weightT = m.floats(6);
     m.k.transpose(weightT, weight, 3, 2, 3);
     expect([...m.read(weightT, 6)]).toEqual([1, 0, 1, -1, 2, 0]);
-    m.k.denseInputGradientTransposed(dinp, dout, weightT, 2, 3, 2, 3, 0, 1, 0);
-    expect([...m.read(dinp, 6)]).toEqual([1, 0, 1, -3, 4, -1]);
+    m.k.denseInputGradientTransposed(dinput, dout, weightT, 2, 3, 2, 3, 0, 1, 0);
+    expect([...m.read(dinput, 6)]).toEqual([1, 0, 1, -3, 4, -1]);
   });
 });
 

@@ -38,8 +38,12 @@ export const PHASE_NAMES: Record<number, string> = {
   [Phase.InferRows]: 'the inference pass',
 };
 
-/** Rows per item of the row phases. */
+/**
+ * Rows per item of the training phases' rows, and of inference's: larger, because inference runs a
+ * sparse first layer by rows, and each call of its kernel packs the layer's weights once (assembly/sparse.ts).
+ */
 const ROWS_PER_ITEM = 32;
+const INFERENCE_ROWS_PER_ITEM = 128;
 
 /** What an item of a phase does. */
 export type Item =
@@ -65,7 +69,8 @@ export function phaseItems(plan: Plan, phase: number, rows: number, sparse: bool
       for (let item = 0; item < count; item++) items.push({ kind: 'update', layer, item });
     });
   } else {
-    for (let first = 0; first < rows; first += ROWS_PER_ITEM) items.push({ kind: 'rows', first, count: Math.min(ROWS_PER_ITEM, rows - first) });
+    const size = phase === Phase.InferRows ? INFERENCE_ROWS_PER_ITEM : ROWS_PER_ITEM;
+    for (let first = 0; first < rows; first += size) items.push({ kind: 'rows', first, count: Math.min(size, rows - first) });
   }
   return items;
 }

@@ -4,7 +4,7 @@
 // done; leases stack, so a predict inside a fit's callback gets memory above the fit's.
 // Views over the memory are rebuilt only when the memory has grown (growing replaces the buffer).
 
-import { OutOfMemoryError } from '../errors.js';
+import { ModelBusyError, OutOfMemoryError } from '../errors.js';
 import type { Kernels } from './kernels.js';
 
 const PAGE = 65536;
@@ -30,7 +30,8 @@ export class Arena {
 
   /** Reserves a long-lived region of `bytes` and returns its address; not while a lease is out. */
   reserve(bytes: number): number {
-    if (this.leases.length > 0) throw new Error('Arena.reserve: a call still holds a lease (reserve before fit/evaluate/predict starts)');
+    // Long-lived regions sit below every lease: none can be added while a call is running.
+    if (this.leases.length > 0) throw new ModelBusyError('the model cannot take new weights or optimizer state while a fit, evaluate or predict call is running');
     const address = this.top;
     const end = alignUp(this.top + bytes);
     this.ensure(end);

@@ -16,7 +16,7 @@
 
 import { instantiateSync } from '@assemblyscript/loader';
 import { InvalidArgumentError, KernelsUnavailableError, checkOptionKeys, describe } from '../errors.js';
-import { nodeModule } from '../platform/node.js';
+import { compileBytes, compileSource, readUrl, type KernelSource } from './source.js';
 
 /** The kernels' exports; pointers are byte offsets into `memory`. */
 export interface Kernels {
@@ -24,10 +24,10 @@ export interface Kernels {
   heapBase(): number;
   denseForward(out: number, inp: number, weight: number, bias: number, mask: number, scale: number, batch: number, inDim: number, outDim: number, relu: boolean): void;
   denseForwardReference(out: number, inp: number, weight: number, bias: number, mask: number, scale: number, batch: number, inDim: number, outDim: number, relu: boolean): void;
-  denseInputGradient(dinp: number, dout: number, weight: number, batch: number, inDim: number, outDim: number): void;
-  denseInputGradientReference(dinp: number, dout: number, weight: number, batch: number, inDim: number, outDim: number): void;
-  denseInputGradientTransposed(dinp: number, dout: number, weightT: number, batch: number, inDim: number, outDim: number, inStride: number, mask: number, scale: number, gate: number): void;
-  denseInputGradientTransposedReference(dinp: number, dout: number, weight: number, batch: number, inDim: number, outDim: number): void;
+  denseInputGradient(dinput: number, dout: number, weight: number, batch: number, inDim: number, outDim: number): void;
+  denseInputGradientReference(dinput: number, dout: number, weight: number, batch: number, inDim: number, outDim: number): void;
+  denseInputGradientTransposed(dinput: number, dout: number, weightT: number, batch: number, inDim: number, outDim: number, inStride: number, mask: number, scale: number, gate: number): void;
+  denseInputGradientTransposedReference(dinput: number, dout: number, weight: number, batch: number, inDim: number, outDim: number): void;
   transpose(out: number, inp: number, rows: number, cols: number, outStride: number): void;
   denseWeightGradient(dweight: number, dout: number, inp: number, batch: number, inDim: number, outDim: number, inStride: number): void;
   denseWeightGradientReference(dweight: number, dout: number, inp: number, batch: number, inDim: number, outDim: number, inStride: number): void;
@@ -44,8 +44,8 @@ export interface Kernels {
   gatherSparseRows(rowRange: number, entries: number, ranges: number, source: number, order: number, from: number, count: number, first: number): void;
   reluForward(out: number, inp: number, count: number): void;
   reluForwardReference(out: number, inp: number, count: number): void;
-  reluBackward(dinp: number, dout: number, out: number, count: number): void;
-  reluBackwardReference(dinp: number, dout: number, out: number, count: number): void;
+  reluBackward(dinput: number, dout: number, out: number, count: number): void;
+  reluBackwardReference(dinput: number, dout: number, out: number, count: number): void;
   dropoutApply(out: number, inp: number, mask: number, rows: number, units: number, scale: number): void;
   dropoutApplyReference(out: number, inp: number, mask: number, rows: number, units: number, scale: number): void;
   softmaxCrossEntropy(dlogits: number, rowStats: number, logits: number, targets: number, batch: number, classes: number, gradScale: number): void;
@@ -60,8 +60,7 @@ export interface Kernels {
   adamUpdateReference(param: number, grad: number, m: number, v: number, count: number, lr: number, beta1: number, beta2: number, epsilon: number, weightDecay: number, correction1: number, correction2: number): void;
 }
 
-/** What `init` accepts: a compiled module, the file's bytes, a fetch Response, or the file's URL. */
-export type KernelSource = WebAssembly.Module | BufferSource | Response | URL | string;
+export type { KernelSource };
 
 /** Options of {@link init}. */
 export interface InitOptions {
@@ -209,42 +208,11 @@ async function compileDefault(relaxed: boolean): Promise<Compiled> {
 }
 
 async function compile(source: KernelSource): Promise<Compiled> {
-  if (source instanceof WebAssembly.Module) return describeModule(source, false);
-  if (source instanceof URL || typeof source === 'string') return describeModule(await compileBytes(await readUrl(new URL(source, buildUrl('plain')))), false);
-  if (isResponse(source)) return describeModule(await compileBytes(await source.arrayBuffer()), false);
-  return describeModule(await compileBytes(source), false);
-}
-
-async function compileBytes(bytes: BufferSource): Promise<WebAssembly.Module> {
-  try {
-    return await WebAssembly.compile(bytes);
-  } catch (error) {
-    throw new KernelsUnavailableError(`could not compile the WebAssembly kernels: ${(error as Error).message}`);
-  }
+  return describeModule(await compileSource(source, buildUrl('plain')), false);
 }
 
 /** A module that imports its memory is a threads build. */
 function describeModule(module: WebAssembly.Module, relaxedSimd: boolean): Compiled {
   const threads = WebAssembly.Module.imports(module).some((entry) => entry.kind === 'memory');
   return { module, build: { threads, relaxedSimd } };
-}
-
-function isResponse(source: KernelSource): source is Response {
-  return typeof Response !== 'undefined' && source instanceof Response;
-}
-
-async function readUrl(url: URL): Promise<Uint8Array<ArrayBuffer>> {
-  if (url.protocol === 'file:') {
-    const { readFile } = await nodeModule('fs/promises');
-    try {
-      return new Uint8Array(await readFile(url));
-    } catch (error) {
-      throw new KernelsUnavailableError(
-        `could not read the WebAssembly kernels at ${url.pathname}: ${(error as Error).message} (run "npm run build")`,
-      );
-    }
-  }
-  const response = await fetch(url);
-  if (!response.ok) throw new KernelsUnavailableError(`could not fetch the WebAssembly kernels from ${url.href}: HTTP ${response.status}`);
-  return new Uint8Array(await response.arrayBuffer());
 }
