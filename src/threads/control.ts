@@ -13,8 +13,8 @@ export const PENDING = 1;
 /** The phase to run: RELOAD, or a number the pool's user gives a meaning. */
 export const PHASE = 2;
 /** Set by a thread whose phase threw; its message follows at MESSAGE, as UTF-16 code units. */
-export const FAILED = 3;
-export const MESSAGE_LENGTH = 4;
+const FAILED = 3;
+const MESSAGE_LENGTH = 4;
 /** Threads taking part in the current phase, the main thread included. */
 export const THREADS = 5;
 /**
@@ -23,7 +23,7 @@ export const THREADS = 5;
  * empty, from the back of another's (see queue.ts).
  */
 export const RUNS = 8;
-export const MESSAGE = RUNS + MAX_THREADS;
+const MESSAGE = RUNS + MAX_THREADS;
 /** Words of message: two UTF-16 code units each. */
 const MESSAGE_CAPACITY = 120;
 /** Words the pool's part takes; the pool's user may use the words from here on. */

@@ -54,7 +54,7 @@ const MAIN_SPINS = 1 << 12;
  * wait also grows with the slowest phase seen (STALL_FACTOR times it), so that a model whose phases
  * are long is not taken for a dead one. A first phase longer than this is the case it can misjudge.
  */
-export const STALL_MS = 60_000;
+const STALL_MS = 60_000;
 const STALL_FACTOR = 20;
 
 export class WorkerPool {

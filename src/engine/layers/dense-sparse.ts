@@ -23,7 +23,7 @@ import type { StepContext } from './kind.js';
 export const SPARSE_ENTRY_BYTES = 8;
 
 /** Columns per block: two 16-column strips. */
-export const BLOCK_COLUMNS = 32;
+const BLOCK_COLUMNS = 32;
 
 /** The index in plan.backward of the op that gives the first layer its output gradient, if it can run by columns (see above); else -1. */
 export function columnGradient(plan: Plan): number {

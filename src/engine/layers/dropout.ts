@@ -9,7 +9,7 @@ import { maskRowBytes } from '../masks.js';
 import type { DenseOp } from './dense.js';
 import type { LayerKind, PlanBuilder, StepContext } from './kind.js';
 
-export interface DropoutOp extends ForwardOp {
+interface DropoutOp extends ForwardOp {
   kind: 'dropout';
   mask: number;
   dim: number;
@@ -17,7 +17,7 @@ export interface DropoutOp extends ForwardOp {
 }
 
 /** dout ← dout · mask · scale, in place. */
-export interface DropoutBackwardOp extends Op {
+interface DropoutBackwardOp extends Op {
   kind: 'dropout';
   dout: number;
   mask: number;

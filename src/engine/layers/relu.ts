@@ -7,13 +7,13 @@ import type { ForwardOp, Op } from '../plan-types.js';
 import type { DenseOp } from './dense.js';
 import type { LayerKind, PlanBuilder, StepContext } from './kind.js';
 
-export interface ReluOp extends ForwardOp {
+interface ReluOp extends ForwardOp {
   kind: 'relu';
   dim: number;
 }
 
 /** dout ← dout · (output > 0), in place. */
-export interface ReluBackwardOp extends Op {
+interface ReluBackwardOp extends Op {
   kind: 'relu';
   dout: number;
   output: number;

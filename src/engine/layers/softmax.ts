@@ -6,7 +6,7 @@ import type { ElementwiseNode } from '../../network/topology.js';
 import type { ForwardOp } from '../plan-types.js';
 import type { LayerKind, PlanBuilder, StepContext } from './kind.js';
 
-export interface SoftmaxOp extends ForwardOp {
+interface SoftmaxOp extends ForwardOp {
   kind: 'softmax';
   dim: number;
 }
