@@ -9,7 +9,9 @@ export {
   type DenseLayer, type DenseOptions, type DropoutLayer, type Initializer, type Layer, type ReluLayer, type SoftmaxLayer,
 } from './network/layers.js';
 export type { KerasObject, TfjsArtifacts, TfjsModelJson, TfjsWeightSpec, TfjsWeightsGroup } from './export/tfjs-write.js';
-export { Sequential, loadModel, type CompileOptions, type LossName, type SequentialOptions } from './model/sequential.js';
+export { Sequential } from './model/sequential.js';
+export { loadModel } from './model/load-model.js';
+export type { CompileOptions, LossName, SequentialOptions } from './model/sequential-options.js';
 export {
   sgd, adam,
   type AdamConfig, type AdamOptions, type LearningRateSchedule, type OptimizerConfig, type SgdConfig, type SgdOptions,

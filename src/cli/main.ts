@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { MnistWasmError } from '../errors.js';
 import { loadMnist } from '../data/mnist.js';
 import { toCategorical } from '../data/categorical.js';
-import { loadModel } from '../model/sequential.js';
+import { loadModel } from '../model/load-model.js';
 import { helpText } from './help.js';
 import { parseCommand, UsageError, type EvaluateCommand, type ExportCommand, type PredictCommand } from './args.js';
 import { readImages } from './images.js';
