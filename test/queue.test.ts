@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { init, loadMnist, sgd, adam, toCategorical, dense, relu, dropout, softmax } from 'mnist-wasm';
-import { claimItem, shareItems } from '../dist/threads/queue.js';
+import { claimItem, evenRuns, shareItems } from '../dist/threads/queue.js';
 import { HEADER_WORDS, MAX_THREADS } from '../dist/threads/control.js';
 import { CONTROL_BYTES } from '../dist/engine/arguments.js';
 import { startPool } from '../dist/engine/threads.js';
@@ -19,7 +19,7 @@ describe('the work queue', () => {
 
   it('gives each thread its own contiguous run, front first', () => {
     const i32 = block();
-    shareItems(i32, 0, 10, 3);
+    shareItems(i32, 0, evenRuns(10, 3));
     const claims = (thread: number, n: number) => Array.from({ length: n }, () => claimItem(i32, 0, thread));
     expect(claims(0, 3)).toEqual([0, 1, 2]);
     expect(claims(1, 3)).toEqual([3, 4, 5]);
@@ -27,15 +27,16 @@ describe('the work queue', () => {
     expect(claims(0, 1)).toEqual([-1]);
   });
 
-  it('lets a thread that ran out take from the back of the longest run left', () => {
+  it('lets a thread that ran out take from the back of the longest run left, but for its last item', () => {
     const i32 = block();
-    shareItems(i32, 0, 12, 2);
+    shareItems(i32, 0, evenRuns(12, 2));
     expect(claimItem(i32, 0, 1)).toBe(6);
     // thread 0 has not started: its run 0..5 is the longest
     expect(Array.from({ length: 5 }, () => claimItem(i32, 0, 1))).toEqual([7, 8, 9, 10, 11]);
-    expect(claimItem(i32, 0, 1)).toBe(5);
-    expect(claimItem(i32, 0, 1)).toBe(4);
+    expect(Array.from({ length: 5 }, () => claimItem(i32, 0, 1))).toEqual([5, 4, 3, 2, 1]);
+    expect(claimItem(i32, 0, 1)).toBe(-1);
     expect(claimItem(i32, 0, 0)).toBe(0);
+    expect(claimItem(i32, 0, 0)).toBe(-1);
   });
 
   it('hands out every item exactly once, whatever the interleaving', () => {
@@ -44,14 +45,18 @@ describe('the work queue', () => {
       const threads = 1 + random.nextBelow(MAX_THREADS);
       const items = random.nextBelow(100);
       const i32 = block();
-      shareItems(i32, 0, items, threads);
+      shareItems(i32, 0, evenRuns(items, threads));
       const seen: number[] = [];
       const done = new Set<number>();
+      // A thread that gets -1 may only have left another's last item to it: every thread asks until all say -1.
       while (done.size < threads) {
         const thread = random.nextBelow(threads);
         const item = claimItem(i32, 0, thread);
         if (item < 0) done.add(thread);
-        else seen.push(item);
+        else {
+          seen.push(item);
+          done.clear();
+        }
       }
       expect(seen.sort((a, b) => a - b)).toEqual(Array.from({ length: items }, (_, i) => i));
     }
@@ -84,9 +89,9 @@ describe('however the items are claimed', () => {
     const pool = threads > 1 ? await startPool({ arena, regions }, threads) : undefined;
     session.usePool(pool);
     if (order) {
-      const runner = (session as unknown as { runner: { runAll(phase: number): void; runItem(phase: number, item: number): void; phaseItemsNow(phase: number): unknown[] } }).runner;
+      const runner = (session as unknown as { runner: { runAll(phase: number): void; runItem(phase: number, item: number): void; phaseItemsNow(phase: number): { items: unknown[] } } }).runner;
       runner.runAll = (phase) => {
-        for (const item of order(runner.phaseItemsNow(phase).length)) runner.runItem(phase, item);
+        for (const item of order(runner.phaseItemsNow(phase).items.length)) runner.runItem(phase, item);
       };
     }
     const random = new Random(7);

@@ -25,9 +25,11 @@ export const Word = {
   /** This step's dropout and augmentation key. */
   KEY0: HEADER_WORDS + 9,
   KEY1: HEADER_WORDS + 10,
-  /** Parts of the batch's CSC, and their CSC_PARTS + 1 boundaries in the first layer's input units (see session.ts). */
-  CSC_PARTS: HEADER_WORDS + 11,
-  CSC_SPLITS: HEADER_WORDS + 12,
+  /** Threads the phase's items are shared between (phases.ts gives each item an owner). */
+  THREADS: HEADER_WORDS + 11,
+  /** Parts of the batch's CSC, one per thread, and their CSC_PARTS + 1 boundaries in the first layer's input units (see session.ts). */
+  CSC_PARTS: HEADER_WORDS + 12,
+  CSC_SPLITS: HEADER_WORDS + 13,
 } as const;
 
 /** Words before the f64 slots, rounded up to an even number. */

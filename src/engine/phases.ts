@@ -6,12 +6,16 @@
 //   on other rows);
 // - by blocks of input units (rows of W) for a dense layer's weight gradient and update, plus one
 //   item for its bias (layers/dense.ts);
-// - by blocks of output columns for a sparse first layer, forward pass and update alike, plus the
+// - by blocks of output units for a sparse first layer, forward pass and update alike, plus the
 //   parts of the batch's CSC (layers/dense-sparse.ts).
+//
+// Each item also has an owner, the thread whose run it starts in (threads/queue.ts): the same
+// thread owns a sparse first layer's block of output units in both phases that touch its weights,
+// so that on a quiet machine those weights stay in one core's cache.
 
 import type { Plan } from './plan-types.js';
 import { LAYER_KINDS } from './layers/index.js';
-import { columnBlocks } from './layers/dense-sparse.js';
+import { outputBlocks } from './layers/dense-sparse.js';
 
 /** Phase numbers (threads/control.ts keeps 0 for its reload). */
 export const Phase = {
@@ -19,11 +23,14 @@ export const Phase = {
   TrainRows: 1,
   /** A sparse batch in three phases: first gather rows and draw masks, by rows; */
   TrainInput: 2,
-  /** then the first layer's forward pass by column blocks, and the batch's CSC by parts; */
+  /** then the first layer's forward pass by blocks of its output units, and the batch's CSC by parts; */
   FirstLayer: 3,
   /** then the rest of TrainRows, by rows. */
   TrainRest: 4,
-  /** Weight gradients and updates, by blocks of each layer (a sparse first layer's by column blocks). */
+  /**
+   * Weight gradients and updates, by blocks of each layer's input units; a sparse first layer's by
+   * blocks of its output units, which also compute its output gradient (layers/dense-sparse.ts).
+   */
   Update: 5,
   /** Gather rows and run the inference pass (and the loss, if targets are given), by rows. */
   InferRows: 6,
@@ -32,8 +39,8 @@ export const Phase = {
 export const PHASE_NAMES: Record<number, string> = {
   [Phase.TrainRows]: 'the forward and backward pass of a batch',
   [Phase.TrainInput]: 'the gather of a batch',
-  [Phase.FirstLayer]: "the first layer's forward pass",
-  [Phase.TrainRest]: 'the forward and backward pass of a batch',
+  [Phase.FirstLayer]: "the first layer's forward pass and the batch's CSC",
+  [Phase.TrainRest]: 'the forward and backward pass after the first layer',
   [Phase.Update]: 'the weight gradients and the update',
   [Phase.InferRows]: 'the inference pass',
 };
@@ -48,29 +55,37 @@ const INFERENCE_ROWS_PER_ITEM = 128;
 /** What an item of a phase does. */
 export type Item =
   | { kind: 'rows'; first: number; count: number }
-  | { kind: 'columns'; block: number }
+  | { kind: 'outputs'; block: number }
   | { kind: 'csc'; part: number }
   | { kind: 'update'; layer: number; item: number };
 
-/** The items of `phase` for a batch of `rows` rows (`sparse`: through the sparse first layer), in a fixed order. */
-export function phaseItems(plan: Plan, phase: number, rows: number, sparse: boolean, cscParts: number): Item[] {
-  const items: Item[] = [];
-  if (phase === Phase.FirstLayer || (phase === Phase.Update && sparse)) {
-    for (let block = 0; block < columnBlocks(plan); block++) items.push({ kind: 'columns', block });
-  }
+/** A phase's items, grouped by owner: thread t's run is items [runs[t], runs[t + 1]). */
+export interface PhaseItems {
+  items: Item[];
+  runs: number[];
+}
+
+/** The items of `phase` for a batch of `rows` rows (`sparse`: through the sparse first layer), for `threads` threads. */
+export function phaseItems(plan: Plan, phase: number, rows: number, sparse: boolean, cscParts: number, threads: number): PhaseItems {
+  const owned: Item[][] = Array.from({ length: threads }, () => []);
+  /** Shares `count` items made by `item` evenly: the first ones to thread 0, and so on. */
+  const share = (count: number, item: (index: number) => Item): void => {
+    for (let i = 0; i < count; i++) owned[Math.floor((i * threads) / count)].push(item(i));
+  };
+  if (phase === Phase.FirstLayer || (phase === Phase.Update && sparse)) share(outputBlocks(plan), (block) => ({ kind: 'outputs', block }));
   if (phase === Phase.FirstLayer) {
-    for (let part = 0; part < cscParts; part++) items.push({ kind: 'csc', part });
+    for (let part = 0; part < cscParts; part++) owned[part % threads].push({ kind: 'csc', part });
   } else if (phase === Phase.Update) {
-    // In a sparse step the column blocks update the first layer, and the one above if it gives the first its gradient.
-    const skip = sparse ? (plan.columnGradient >= 0 ? 2 : 1) : 0;
+    // In a sparse step the output blocks update the first layer, and the one above if it gives the first its gradient.
+    const skip = sparse ? (plan.firstLayerGradient >= 0 ? 2 : 1) : 0;
     plan.updates.forEach((op, layer) => {
-      if (layer < skip) return;
-      const count = LAYER_KINDS[op.kind].updateItems!(op);
-      for (let item = 0; item < count; item++) items.push({ kind: 'update', layer, item });
+      if (layer >= skip) share(LAYER_KINDS[op.kind].updateItems!(op), (item) => ({ kind: 'update', layer, item }));
     });
   } else {
     const size = phase === Phase.InferRows ? INFERENCE_ROWS_PER_ITEM : ROWS_PER_ITEM;
-    for (let first = 0; first < rows; first += size) items.push({ kind: 'rows', first, count: Math.min(size, rows - first) });
+    share(Math.ceil(rows / size), (i) => ({ kind: 'rows', first: i * size, count: Math.min(size, rows - i * size) }));
   }
-  return items;
+  const runs = [0];
+  for (const items of owned) runs.push(runs[runs.length - 1] + items.length);
+  return { items: owned.flat(), runs };
 }

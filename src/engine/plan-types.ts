@@ -97,9 +97,9 @@ export interface Plan {
   output: number;
   /**
    * In a sparse step, the backward op that gives the first layer its output gradient, when it can run
-   * by the first layer's columns in the update phase (see layers/dense-sparse.ts); its index in `backward`, or -1.
+   * by blocks of the first layer's output units in the update phase (see layers/dense-sparse.ts); its index in `backward`, or -1.
    */
-  columnGradient: number;
+  firstLayerGradient: number;
 }
 
 export interface ModelRegions {

@@ -14,7 +14,7 @@ import { MAX_THREADS } from '../threads/control.js';
 import { augmentScratchBytes, paramStride, type AugmentConfig } from './augment.js';
 import { LAYER_KINDS } from './layers/index.js';
 import type { PlanBuilder } from './layers/kind.js';
-import { SPARSE_ENTRY_BYTES, columnGradient } from './layers/dense-sparse.js';
+import { SPARSE_ENTRY_BYTES, firstLayerGradient } from './layers/dense-sparse.js';
 import type { AugmentPlan, ModelRegions, Plan, UpdateRule } from './plan-types.js';
 
 /**
@@ -63,9 +63,9 @@ export function buildPlan(
     training: builder.forward, inference: builder.inference, backward: builder.backward, updates: builder.updates, masks: builder.masks,
     // An inference plan's loss (evaluate) writes a gradient too, which nothing reads.
     trainingLogits: builder.act, dlogits: training ? builder.gradient : floats(capacity * outputDim),
-    inferenceLogits: last.kind === 'softmax' ? last.input : last.output, output: last.output, columnGradient: -1,
+    inferenceLogits: last.kind === 'softmax' ? last.input : last.output, output: last.output, firstLayerGradient: -1,
   };
-  plan.columnGradient = columnGradient(plan);
+  plan.firstLayerGradient = firstLayerGradient(plan);
   return { plan, bytes: cursor - base };
 }
 

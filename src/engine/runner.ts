@@ -19,10 +19,11 @@ import { claimItem } from '../threads/queue.js';
 import { Slot, Word } from './arguments.js';
 import { trainInput, gather } from './batch.js';
 import { LAYER_KINDS } from './layers/index.js';
-import { forwardColumns, forwardRows, transposePart, updateColumns } from './layers/dense-sparse.js';
+import { forwardOutputs, forwardRows, transposePart, updateOutputs } from './layers/dense-sparse.js';
+import type { DenseOp } from './layers/dense.js';
 import type { StepContext } from './layers/kind.js';
 import { crossEntropy } from './layers/softmax.js';
-import { Phase, phaseItems, type Item } from './phases.js';
+import { Phase, phaseItems, type Item, type PhaseItems } from './phases.js';
 import type { ForwardOp, Plan } from './plan-types.js';
 import { applyUpdate } from './update.js';
 
@@ -30,7 +31,7 @@ import { applyUpdate } from './update.js';
 type Call = () => void;
 
 /** The control words a program depends on besides its phase and item. */
-const KEYED = [Word.ROWS, Word.SPARSE, Word.DATA_KIND, Word.TARGETS, Word.CSC_PARTS] as const;
+const KEYED = [Word.ROWS, Word.SPARSE, Word.DATA_KIND, Word.TARGETS, Word.THREADS, Word.CSC_PARTS] as const;
 /** Programs kept per phase and item: a fit's batches come in two sizes, its last one smaller. */
 const PROGRAMS_PER_ITEM = 4;
 
@@ -44,7 +45,7 @@ export class Runner implements StepContext {
   readonly kernels: Kernels;
   readonly thread: number;
   readonly scratch: number;
-  /** Kernel calls written into the program being built instead of run (see StepContext.emit). */
+  /** A recorder of kernel calls: each is written into the program being built, not run (see StepContext.emit). */
   readonly emit: Kernels;
   sparse = false;
   rows = 0;
@@ -55,7 +56,7 @@ export class Runner implements StepContext {
   private readonly control: number;
   /** The last programs of each phase and item, by `phase << 16 | item`. */
   private readonly programs = new Map<number, Program[]>();
-  private readonly items = new Map<string, Item[]>();
+  private readonly items = new Map<string, PhaseItems>();
   /** The program being built. */
   private calls: Call[] = [];
   private readonly key = new Int32Array(KEYED.length + 2 + 17);
@@ -72,7 +73,7 @@ export class Runner implements StepContext {
 
   /** Runs every item of `phase` that this thread claims, with the arguments in the control block. */
   run(phase: number): void {
-    const items = this.phaseItemsNow(phase);
+    const { items } = this.phaseItemsNow(phase);
     for (let item = claimItem(this.views.i32, this.control, this.thread); item >= 0; item = claimItem(this.views.i32, this.control, this.thread)) {
       execute(this.program(phase, item, items));
     }
@@ -80,25 +81,26 @@ export class Runner implements StepContext {
 
   /** Runs item `item` of `phase` alone (after phaseItemsNow). */
   runItem(phase: number, item: number): void {
-    execute(this.program(phase, item, this.phaseItemsNow(phase)));
+    execute(this.program(phase, item, this.phaseItemsNow(phase).items));
   }
 
   /** Runs every item of `phase` in order, on this thread alone. */
   runAll(phase: number): void {
-    const items = this.phaseItemsNow(phase);
+    const { items } = this.phaseItemsNow(phase);
     for (let item = 0; item < items.length; item++) execute(this.program(phase, item, items));
   }
 
   /** The items of `phase` as the control block now describes the batch (the memory's views refreshed first). */
-  phaseItemsNow(phase: number): Item[] {
+  phaseItemsNow(phase: number): PhaseItems {
     this.views = { i32: this.arena.i32, f32: this.arena.f32, f64: this.arena.f64 };
     const i32 = this.views.i32;
     const rows = i32[this.control + Word.ROWS];
     const sparse = i32[this.control + Word.SPARSE] !== 0;
     const parts = i32[this.control + Word.CSC_PARTS];
-    const name = `${phase} ${rows} ${sparse} ${parts}`;
+    const threads = i32[this.control + Word.THREADS];
+    const name = `${phase} ${rows} ${sparse} ${parts} ${threads}`;
     let items = this.items.get(name);
-    if (!items) this.items.set(name, (items = phaseItems(this.plan, phase, rows, sparse, parts)));
+    if (!items) this.items.set(name, (items = phaseItems(this.plan, phase, rows, sparse, parts, threads)));
     return items;
   }
 
@@ -156,9 +158,9 @@ export class Runner implements StepContext {
   /** Writes down item `item` of `phase` as this.calls. */
   private write(phase: number, item: Item): void {
     const { plan } = this;
-    if (item.kind === 'columns') {
-      if (phase === Phase.FirstLayer) forwardColumns(item.block, this);
-      else updateColumns(item.block, this);
+    if (item.kind === 'outputs') {
+      if (phase === Phase.FirstLayer) forwardOutputs(item.block, this);
+      else updateOutputs(item.block, this);
     } else if (item.kind === 'csc') {
       transposePart(item.part, this);
     } else if (item.kind === 'update') {
@@ -178,8 +180,8 @@ export class Runner implements StepContext {
     this.forward(plan.training, first, count, afterFirst ? 1 : 0);
     crossEntropy(plan.trainingLogits, 1 / this.rows, first, count, this);
     plan.backward.forEach((op, index) => {
-      // A sparse step computes this one by the first layer's columns, in the update (layers/dense-sparse.ts).
-      if (afterFirst && index === plan.columnGradient) return;
+      // A sparse step computes this one by blocks of the first layer's output units, in the update (layers/dense-sparse.ts).
+      if (afterFirst && index === plan.firstLayerGradient) return;
       LAYER_KINDS[op.kind].backward!(op, first, count, this);
     });
   }
@@ -195,7 +197,7 @@ export class Runner implements StepContext {
     for (let index = from; index < ops.length; index++) {
       const op = ops[index];
       // A dense layer on the data takes the sparse kernels in a sparse batch.
-      if (index === 0 && this.sparse && op.kind === 'dense') forwardRows(op, first, count, this);
+      if (this.sparse && op.kind === 'dense' && (op as DenseOp).onData) forwardRows(op, first, count, this);
       else LAYER_KINDS[op.kind].forward(op, first, count, this);
     }
   }

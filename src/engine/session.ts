@@ -165,6 +165,7 @@ export class Session {
     i32[c + Word.TARGETS] = data.y;
     i32[c + Word.DATA_RANGES] = data.ranges;
     i32[c + Word.DATA_ENTRIES] = data.entries;
+    i32[c + Word.THREADS] = this.threads;
     this.splitCsc(sparse ? this.threads : 0);
   }
 
@@ -191,7 +192,7 @@ export class Session {
         return;
       }
       this.pool.load(this.plan);
-      this.pool.run(phase, this.runner.phaseItemsNow(phase).length, () => this.runner.run(phase));
+      this.pool.run(phase, this.runner.phaseItemsNow(phase).runs, () => this.runner.run(phase));
     } catch (error) {
       throw asKernelFault(error, phase);
     }

@@ -15,8 +15,8 @@ export const PHASE = 2;
 /** Set by a thread whose phase threw; its message follows at MESSAGE, as UTF-16 code units. */
 const FAILED = 3;
 const MESSAGE_LENGTH = 4;
-/** Threads taking part in the current phase, the main thread included. */
-export const THREADS = 5;
+/** Threads sharing the current phase's items (queue.ts), the main thread included. */
+export const QUEUE_THREADS = 5;
 /**
  * The phase's work items, one word per thread: the run [next, end) of item indices it has left of its
  * own share, as next << 16 | end. A thread claims from the front of its own run, and when that is

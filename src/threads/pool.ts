@@ -6,8 +6,8 @@
 // (`load`), announces numbered phases and says how many work items each has; every thread, the main
 // thread too, claims items (queue.ts) and runs them with the plan it was given.
 //
-// Workers spin for a short while before they sleep (Atomics.wait): between the two phases of a step
-// the main thread only sums the loss, and waking a sleeping thread costs tens of microseconds.
+// Workers spin for a short while before they sleep (Atomics.wait): between the phases of a step the
+// main thread has little to do, and waking a sleeping thread costs tens of microseconds.
 
 import { ThreadsError } from '../errors.js';
 import { GENERATION, PENDING, PHASE, RELOAD, takeFailure } from './control.js';
@@ -90,7 +90,7 @@ export class WorkerPool {
     for (const worker of this.workers) worker.post({ plan });
     // Each worker leaves its wait loop, takes the message, and counts itself done.
     try {
-      this.run(RELOAD, 0, () => undefined);
+      this.run(RELOAD, new Array<number>(this.threads + 1).fill(0), () => undefined);
     } catch (error) {
       // A worker that could not take the plan serves no more: no later run may wait for it.
       this.close('a worker could not take a new plan');
@@ -123,16 +123,17 @@ export class WorkerPool {
   }
 
   /**
-   * Runs `phase`, of `items` work items: shares them out, wakes the workers, runs `own` (the main
-   * thread's claims, as thread 0), and waits for the items the workers are still running.
+   * Runs `phase`, whose work items thread t starts on are [runs[t], runs[t + 1]): shares them out,
+   * wakes the workers, runs `own` (the main thread's claims, as thread 0), and waits for the items
+   * the workers are still running.
    */
-  run(phase: number, items: number, own: () => void): void {
+  run(phase: number, runs: ArrayLike<number>, own: () => void): void {
     if (this.closed) throw this.notRunning();
-    if (items > MAX_ITEMS) throw new RangeError(`WorkerPool.run: ${items} items, at most ${MAX_ITEMS}`);
+    if (runs.length !== this.threads + 1 || runs[this.threads] > MAX_ITEMS) throw new RangeError(`WorkerPool.run: runs for ${runs.length - 1} threads, not ${this.threads}`);
     const c = this.control;
     const base = this.base;
     c[base + PHASE] = phase;
-    shareItems(c, base, items, this.threads);
+    shareItems(c, base, runs);
     Atomics.store(c, base + PENDING, this.workers.length);
     Atomics.add(c, base + GENERATION, 1);
     Atomics.notify(c, base + GENERATION);

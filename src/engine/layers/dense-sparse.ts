@@ -3,14 +3,14 @@
 // rows (CSR, for the forward pass) and, built here, by columns (CSC, for the weight gradient).
 //
 // In a training step this layer is the bulk of the work, and it is split by its output units
-// (columns of W1, in blocks of whole 16-column strips) rather than by rows: forward pass and update
+// (columns of W1, in blocks of whole 16-column strips of the kernels) rather than by rows: forward pass and update
 // alike, so a thread's claims read and write only their own columns of W1 and of its optimizer
 // state, which stay in its core's cache when it claims the same blocks step after step (see
 // threads/queue.ts). Split by rows, every thread read all of W1 each step, half of it just written
 // by the other.
 //
-// The update of a column block also computes that block of the first layer's output gradient, if
-// the layer above is a transposed input gradient (`columnGradient`): from the rows of the layer
+// The update of a block of output units also computes that block of the first layer's output
+// gradient, if the layer above's input gradient is a transposed one (`firstLayerGradient`): from the rows of the layer
 // above's W that the same item then updates. So an item reads only what it writes itself, and the
 // gradient's columns stay in the cache of the core that uses them.
 
@@ -22,11 +22,11 @@ import type { StepContext } from './kind.js';
 /** A nonzero of a sparse batch: its value and its index (see assembly/sparse.ts). */
 export const SPARSE_ENTRY_BYTES = 8;
 
-/** Columns per block: two 16-column strips. */
-const BLOCK_COLUMNS = 32;
+/** Output units per block: two of the kernels' 16-column strips. */
+const OUTPUTS_PER_BLOCK = 32;
 
-/** The index in plan.backward of the op that gives the first layer its output gradient, if it can run by columns (see above); else -1. */
-export function columnGradient(plan: Plan): number {
+/** The index in plan.backward of the op that gives the first layer its output gradient, if it can run by output blocks (see above); else -1. */
+export function firstLayerGradient(plan: Plan): number {
   const last = plan.backward.length - 1;
   const op = plan.backward[last] as DenseInputOp | undefined;
   const first = plan.updates[0] as DenseUpdate | undefined;
@@ -42,19 +42,19 @@ export function forwardRows(operation: Op, first: number, count: number, c: Step
     count, op.inDim, op.outDim, op.outDim, op.relu, c.scratch);
 }
 
-/** Column blocks of the first layer. */
-export function columnBlocks(plan: Plan): number {
-  return Math.ceil((plan.training[0] as DenseOp).outDim / BLOCK_COLUMNS);
+/** Blocks of the first layer's output units. */
+export function outputBlocks(plan: Plan): number {
+  return Math.ceil((plan.training[0] as DenseOp).outDim / OUTPUTS_PER_BLOCK);
 }
 
-function blockColumns(op: { outDim: number }, block: number): [number, number] {
-  return [block * BLOCK_COLUMNS, Math.min(op.outDim, (block + 1) * BLOCK_COLUMNS)];
+function blockOutputs(op: { outDim: number }, block: number): [number, number] {
+  return [block * OUTPUTS_PER_BLOCK, Math.min(op.outDim, (block + 1) * OUTPUTS_PER_BLOCK)];
 }
 
-/** The first layer's forward pass over every row of the batch, for column block `block`. */
-export function forwardColumns(block: number, c: StepContext): void {
+/** The first layer's forward pass over every row of the batch, for its block of output units `block`. */
+export function forwardOutputs(block: number, c: StepContext): void {
   const op = c.plan.training[0] as DenseOp;
-  const [from, to] = blockColumns(op, block);
+  const [from, to] = blockOutputs(op, block);
   c.emit.denseForwardSparse(op.output + from * 4, c.plan.rowRange, c.plan.csrEntries, op.weight + from * 4, op.bias && op.bias + from * 4,
     op.mask && op.mask + from / 8, op.scale, c.rows, op.inDim, to - from, op.outDim, op.relu, c.scratch);
 }
@@ -76,16 +76,16 @@ export function transposePart(part: number, c: StepContext): void {
 }
 
 /**
- * Column block `block` of a sparse step's update: the first layer's output gradient for these columns
- * (if it runs by columns), the layer above's rows of W for these units (and, in block 0, its bias), then the first layer's
+ * Block `block` of a sparse first layer's output units in the update: its output gradient for these
+ * units (if it runs by blocks), the layer above's rows of W for these units (and, in block 0, its bias), then the first layer's
  * weights and bias for these columns, over every input unit, from each CSC part in turn.
  */
-export function updateColumns(block: number, c: StepContext): void {
+export function updateOutputs(block: number, c: StepContext): void {
   const { plan } = c;
   const first = plan.updates[0] as DenseUpdate;
-  const [from, to] = blockColumns(first, block);
-  if (plan.columnGradient >= 0) {
-    const gradient = plan.backward[plan.columnGradient] as DenseInputOp;
+  const [from, to] = blockOutputs(first, block);
+  if (plan.firstLayerGradient >= 0) {
+    const gradient = plan.backward[plan.firstLayerGradient] as DenseInputOp;
     const above = plan.updates[1] as DenseUpdate;
     transposedInputGradient(gradient, c, 0, c.rows, from, to);
     updateUnits(above, from, to, c);
@@ -104,7 +104,7 @@ function updateFirstLayer(layer: DenseUpdate, from: number, to: number, c: StepC
   for (let part = 0; part < c.cscParts; part++) {
     const [unit, end, start, entries] = cscPart(part, c);
     if (end === unit) continue;
-    const offset = (layer.weight + unit * outDim + from) * 4;
+    const offset = (layer.weightOffset + unit * outDim + from) * 4;
     if (rule.rule === 'adam') {
       c.emit.denseWeightGradientSparse(plan.grads + offset, start, entries, dout, c.rows, end - unit, to - from, outDim, c.scratch);
       continue;
@@ -116,5 +116,5 @@ function updateFirstLayer(layer: DenseUpdate, from: number, to: number, c: StepC
     c.later(() => kernels.denseWeightUpdateSparse(weight, velocity, start, entries, dout, rows, end - unit, to - from, outDim,
       c.learningRate(), momentum, weightDecay, nesterov, scratch));
   }
-  if (rule.rule === 'adam') for (let unit = 0; unit < layer.inDim; unit++) c.optimize(layer.weight + unit * outDim + from, to - from);
+  if (rule.rule === 'adam') for (let unit = 0; unit < layer.inDim; unit++) c.optimize(layer.weightOffset + unit * outDim + from, to - from);
 }

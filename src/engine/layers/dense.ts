@@ -24,7 +24,7 @@ export interface DenseOp extends ForwardOp {
   mask: number;
   scale: number;
   /** Whether the input is the data: then a sparse batch takes the sparse kernels (dense-sparse.ts). */
-  first: boolean;
+  onData: boolean;
 }
 
 /** The input gradient dinput = dout · Wᵀ, then, when `transposed`, the epilogue of the layers below: · mask · scale, then the ReLU gate (its output > 0). */
@@ -45,9 +45,9 @@ export interface DenseInputOp extends Op {
 /** A dense layer's weight gradient and update. */
 export interface DenseUpdate extends Op {
   kind: 'dense';
-  /** Float offsets into the parameter (and gradient, and state) regions; bias -1 if none. */
-  weight: number;
-  bias: number;
+  /** Float offsets (not byte addresses, as in DenseOp) into the parameter, gradient and state regions; bias -1 if none. */
+  weightOffset: number;
+  biasOffset: number;
   inDim: number;
   outDim: number;
   /** The layer's input activations (batch, inDim), or -1 for the data (the first layer). */
@@ -71,13 +71,13 @@ function plan(node: DenseNode, b: PlanBuilder): void {
   const weight = b.params + node.weight * 4;
   const bias = node.bias < 0 ? 0 : b.params + node.bias * 4;
   const shared = { kind: 'dense', weight, bias, inDim: node.inDim, outDim: node.outDim, output, relu: false, mask: 0, scale: 1 } as const;
-  const training: DenseOp = { ...shared, input: b.act, first: b.act === b.x };
-  const inference: DenseOp = { ...shared, input: b.inferAct, first: b.inferAct === b.x };
+  const training: DenseOp = { ...shared, input: b.act, onData: b.act === b.x };
+  const inference: DenseOp = { ...shared, input: b.inferAct, onData: b.inferAct === b.x };
   b.forward.push(training);
   b.inference.push(inference);
   if (b.training) {
     if (b.gradient) b.backward.unshift(inputGradient(node, weight, dout, b));
-    const update: DenseUpdate = { kind: 'dense', weight: node.weight, bias: node.bias, inDim: node.inDim, outDim: node.outDim, input: b.act === b.x ? -1 : b.act, dout };
+    const update: DenseUpdate = { kind: 'dense', weightOffset: node.weight, biasOffset: node.bias, inDim: node.inDim, outDim: node.outDim, input: b.act === b.x ? -1 : b.act, dout };
     b.updates.push(update);
   }
   b.act = b.inferAct = output;
@@ -121,8 +121,8 @@ function backward(operation: Op, first: number, count: number, c: StepContext): 
 
 /**
  * A transposed input gradient for rows [first, first + count) and columns [from, to) of its dinput
- * (from a multiple of 8), from those rows of W alone: by rows here, by the first layer's columns in
- * a sparse step's update (dense-sparse.ts).
+ * (from a multiple of 8), from those rows of W alone: by rows here, by blocks of the first layer's
+ * output units in a sparse step's update (dense-sparse.ts).
  */
 export function transposedInputGradient(op: DenseInputOp, c: StepContext, first: number, count: number, from: number, to: number): void {
   if (to === from || count === 0) return;
@@ -141,7 +141,7 @@ function blockUnits(op: DenseUpdate): number {
 
 function updateItems(operation: Op): number {
   const op = operation as DenseUpdate;
-  return Math.ceil(op.inDim / blockUnits(op)) + (op.bias < 0 ? 0 : 1);
+  return Math.ceil(op.inDim / blockUnits(op)) + (op.biasOffset < 0 ? 0 : 1);
 }
 
 /** Item `item`: a block of input units' weight gradient and update, or, last, the bias's. */
@@ -160,7 +160,7 @@ function update(operation: Op, item: number, c: StepContext): void {
 export function updateUnits(op: DenseUpdate, from: number, to: number, c: StepContext): void {
   if (to <= from) return;
   const { plan } = c;
-  const offset = op.weight + from * op.outDim;
+  const offset = op.weightOffset + from * op.outDim;
   const input = op.input < 0 ? plan.x : op.input;
   c.emit.denseWeightGradient(plan.grads + offset * 4, op.dout, input + from * 4, c.rows, to - from, op.outDim, op.inDim);
   c.optimize(offset, (to - from) * op.outDim);
@@ -168,9 +168,9 @@ export function updateUnits(op: DenseUpdate, from: number, to: number, c: StepCo
 
 /** The bias gradient and update of output units [from, to). */
 export function updateBias(op: DenseUpdate, from: number, to: number, c: StepContext): void {
-  if (op.bias < 0 || to <= from) return;
-  c.emit.denseBiasGradient(c.plan.grads + (op.bias + from) * 4, op.dout + from * 4, c.rows, to - from, op.outDim);
-  c.optimize(op.bias + from, to - from);
+  if (op.biasOffset < 0 || to <= from) return;
+  c.emit.denseBiasGradient(c.plan.grads + (op.biasOffset + from) * 4, op.dout + from * 4, c.rows, to - from, op.outDim);
+  c.optimize(op.biasOffset + from, to - from);
 }
 
 export const dense: LayerKind<DenseNode> = { plan, forward, backward, updateItems, update };
