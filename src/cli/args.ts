@@ -51,13 +51,13 @@ export interface ExportCommand {
   out: string;
 }
 
-export interface HelpCommand {
+interface HelpCommand {
   command: 'help';
   /** The command whose help was asked for (`mnist-wasm train --help`); none for all of it. */
   topic?: CommandName;
 }
 
-export type Command = TrainCommand | EvaluateCommand | PredictCommand | ExportCommand | HelpCommand | { command: 'version' };
+type Command = TrainCommand | EvaluateCommand | PredictCommand | ExportCommand | HelpCommand | { command: 'version' };
 
 const OPTIONS = {
   recipe: { type: 'string' },

@@ -119,11 +119,6 @@ export function helpText(command?: CommandName): string {
   ].join('\n\n');
 }
 
-/** Every flag the help describes, without placeholders: what the parser must accept, and no more. */
-export function documentedFlags(command: CommandName): string[] {
-  return COMMANDS[command].flags.map(({ flag }) => flag.split(' ')[0]);
-}
-
 function recipes(full: boolean): Flag[] {
   return Object.values(RECIPES).map((recipe) => ({
     flag: recipe.name,

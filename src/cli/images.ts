@@ -15,7 +15,7 @@ import { convertIndexedToRgb, decode, hasPngSignature, type DecodedPng } from 'f
 import { DataNotFoundError, IdxFormatError, ShapeError } from '../errors.js';
 import { parseIdx } from '../data/idx.js';
 
-export interface ImageSet {
+interface ImageSet {
   source: string;
   /** count × pixels grey levels. */
   images: Uint8Array;

@@ -16,13 +16,13 @@ export interface EpochRecord {
   learningRate: number;
 }
 
-export function formatEpoch(epoch: number, epochs: number, logs: EpochLogs): string {
+function formatEpoch(epoch: number, epochs: number, logs: EpochLogs): string {
   const parts = [`Epoch ${epoch + 1}/${epochs}`, `${logs.seconds.toFixed(1)}s`, `loss: ${logs.loss.toFixed(4)}`, `accuracy: ${logs.accuracy.toFixed(4)}`];
   if (logs.valLoss !== undefined) parts.push(`val_loss: ${logs.valLoss.toFixed(4)}`, `val_accuracy: ${logs.valAccuracy!.toFixed(4)}`);
   return parts.join(' - ');
 }
 
-export function toRecord(epoch: number, logs: EpochLogs): EpochRecord {
+function toRecord(epoch: number, logs: EpochLogs): EpochRecord {
   return {
     epoch: epoch + 1,
     seconds: logs.seconds,

@@ -39,7 +39,7 @@ function checkFinite(values: Float32Array, where: string, name: string): void {
 }
 
 /** Inputs at most this dense (fraction of nonzeros) take the sparse first-layer kernels. */
-export const SPARSE_DENSITY_LIMIT = 0.5;
+const SPARSE_DENSITY_LIMIT = 0.5;
 const DENSITY_SAMPLE_ROWS = 2048;
 
 /** Whether x is sparse enough for the sparse first-layer kernels, judged from its first rows. */

@@ -89,7 +89,7 @@ export async function loadMnist(options: LoadMnistOptions = {}): Promise<{
 }
 
 /** Checks one images file and its labels file against each other and builds a Dataset. */
-export function toDataset(images: IdxArray, labels: IdxArray, imagesName: string, labelsName: string, classes = 10): Dataset {
+function toDataset(images: IdxArray, labels: IdxArray, imagesName: string, labelsName: string, classes = 10): Dataset {
   if (images.dtype !== 'uint8' || images.shape.length !== 3) {
     throw new IdxFormatError(`${imagesName}: expected images as uint8 (count, rows, cols), found ${images.dtype} [${images.shape.join(', ')}]`);
   }

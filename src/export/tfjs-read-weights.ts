@@ -32,7 +32,7 @@ interface ManifestWeight {
 }
 
 /** The weights files to read, in order, and every weight placed in their concatenation. */
-export interface Manifest {
+interface Manifest {
   paths: string[];
   weights: ManifestWeight[];
 }

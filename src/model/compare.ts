@@ -4,7 +4,7 @@
 import type { Layer } from '../network/layers.js';
 
 /** A layer as a person would write it: dense(800, inputDim 784, no bias), dropout(0.5), relu(). */
-export function describeLayer(layer: Layer): string {
+function describeLayer(layer: Layer): string {
   switch (layer.kind) {
     case 'dense': {
       const details = [

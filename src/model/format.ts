@@ -26,7 +26,7 @@ import type { OptimizerHeader, TrainingHeader } from '../train/checkpoint.js';
 
 export type { OptimizerHeader, TrainingHeader };
 
-export { MAGIC, VERSION, crc32 };
+export { crc32 };
 
 export interface ModelHeader {
   name: string;

@@ -13,19 +13,19 @@ const OLDEST_VERSION = 1;
 export const PREAMBLE = 12;
 export const CHECKSUM = 4;
 /** Floats are stored little-endian: on such machines (nearly all) they are copied as they lie in memory. */
-export const LITTLE_ENDIAN = new Uint8Array(Float32Array.of(1).buffer)[3] === 0x3f;
+const LITTLE_ENDIAN = new Uint8Array(Float32Array.of(1).buffer)[3] === 0x3f;
 
 /** Throws a ModelFormatError that names the bytes and says what is wrong with them. */
 export type Fail = (message: string) => never;
 
 /** How a reader checks the optional sections' headers: it needs at least their sizes. */
-export interface SectionChecks<Optimizer extends { slots: number }, Training extends { rows: number }> {
+interface SectionChecks<Optimizer extends { slots: number }, Training extends { rows: number }> {
   optimizer(value: unknown, fail: Fail): Optimizer;
   training(value: unknown, fail: Fail): Training;
 }
 
 /** A model file read and checked up to its optional sections, which start at byte `sections`. */
-export interface ModelRead<Optimizer, Training> {
+interface ModelRead<Optimizer, Training> {
   name: string;
   layers: Layer[];
   shapes: number[][];

@@ -5,7 +5,7 @@ import { InvalidArgumentError, checkOptionKeys, describe, requirePositiveInteger
 
 /** How a dense layer's kernel starts: Keras 1's `uniform` is U(-0.05, 0.05). */
 export type Initializer = 'uniform' | 'glorotUniform' | 'heNormal' | 'zeros';
-export const INITIALIZERS: readonly Initializer[] = ['uniform', 'glorotUniform', 'heNormal', 'zeros'];
+const INITIALIZERS: readonly Initializer[] = ['uniform', 'glorotUniform', 'heNormal', 'zeros'];
 
 /** A fully connected layer's configuration, as {@link dense} makes it. Keras: `Dense`. */
 export interface DenseLayer {

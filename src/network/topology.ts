@@ -26,7 +26,7 @@ export interface ElementwiseNode {
 export type Node = DenseNode | ElementwiseNode;
 
 /** A row of the summary: one per layer as the user wrote it. */
-export interface LayerInfo {
+interface LayerInfo {
   name: string;
   type: string;
   units: number;

@@ -26,7 +26,7 @@ export const FINGERPRINT_KEYS: ReadonlyArray<keyof Fingerprint> = [
 const HASHED: ReadonlyArray<keyof Fingerprint> = ['training data', 'training labels', 'learning-rate schedule'];
 
 /** What a fit trains on and with, as its loop knows it. */
-export interface FitDescription {
+interface FitDescription {
   x: Inputs;
   y: Float32Array;
   optimizer: OptimizerConfig;
