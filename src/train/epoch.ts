@@ -14,8 +14,7 @@ import type { Callbacks, EpochLogs, FitOptions, History } from './fit-types.js';
 import type { OptimizerRuntime } from './optimizers.js';
 
 /** A fit under way: what it runs on and with, and how far it has got. */
-export interface FitRun {
-  fit: PreparedFit;
+export interface FitRun extends PreparedFit {
   options: FitOptions;
   session: Session;
   optimizer: OptimizerRuntime;
@@ -35,11 +34,11 @@ export interface FitRun {
 
 /** Calls one hook of every callback, in the order given, awaiting each. */
 export async function notify(run: FitRun, call: (c: Callbacks) => void | Promise<void>): Promise<void> {
-  for (const callback of run.fit.callbacks) await call(callback);
+  for (const callback of run.callbacks) await call(callback);
 }
 
 export async function runEpoch(run: FitRun, epoch: number): Promise<void> {
-  const { fit, options, session, optimizer, start } = run;
+  const { options, session, optimizer, start, checkpoint } = run;
   const resumedMidEpoch = start !== undefined && epoch === start.epoch && start.batch > 0;
   if (!resumedMidEpoch && options.signal?.aborted) await interrupt(run, epoch, 0);
   await notify(run, (c) => c.onEpochBegin?.(epoch));
@@ -47,11 +46,11 @@ export async function runEpoch(run: FitRun, epoch: number): Promise<void> {
   const learningRate = optimizer.learningRate;
   // A checkpoint taken mid-epoch holds the order this epoch was shuffled into.
   if ((options.shuffle ?? true) && !resumedMidEpoch) session.shuffle(0, run.random);
-  const batches = Math.ceil(fit.rows / fit.batchSize);
+  const batches = Math.ceil(run.rows / run.batchSize);
   for (let batch = resumedMidEpoch ? start!.batch : 0; batch < batches; batch++) {
     if (batch > 0) {
       if (options.signal?.aborted) await interrupt(run, epoch, batch);
-      if (typeof fit.checkpoint?.every === 'number' && batch % fit.checkpoint.every === 0) await saveCheckpoint(run, epoch, batch);
+      if (typeof checkpoint?.every === 'number' && batch % checkpoint.every === 0) await saveCheckpoint(run, epoch, batch);
     }
     await trainBatch(run, epoch, batch);
   }
@@ -60,17 +59,17 @@ export async function runEpoch(run: FitRun, epoch: number): Promise<void> {
 
 /** One step: batch `batch` of the epoch's order, trained, checked, applied and reported. */
 async function trainBatch(run: FitRun, epoch: number, batch: number): Promise<void> {
-  const { fit, session, optimizer } = run;
-  const from = batch * fit.batchSize;
-  const size = Math.min(fit.batchSize, fit.rows - from);
-  const result = session.trainRows(0, from, size, fit.sparse, run.random);
+  const { batchSize, session, optimizer } = run;
+  const from = batch * batchSize;
+  const size = Math.min(batchSize, run.rows - from);
+  const result = session.trainRows(0, from, size, run.sparse, run.random);
   // Checked before the update, so the weights stay those of the last finite step.
   if (!Number.isFinite(result.lossSum)) throw new TrainingDivergedError(epoch, batch, result.lossSum / size);
   const { lr, correction1, correction2 } = optimizer.nextUpdate(`epoch ${epoch + 1}, batch ${batch + 1}`);
   session.update(lr, correction1, correction2);
   run.lossSum += result.lossSum;
   run.correct += result.correct;
-  if (fit.callbacks.length > 0) {
+  if (run.callbacks.length > 0) {
     const logs = { batch, size, loss: result.lossSum / size, accuracy: result.correct / size };
     await notify(run, (c) => c.onBatchEnd?.(batch, logs));
   }
@@ -80,15 +79,15 @@ async function trainBatch(run: FitRun, epoch: number, batch: number): Promise<vo
 
 /** The epoch's figures, validation included, into the history and to the callbacks; then its checkpoint. */
 async function endEpoch(run: FitRun, epoch: number, started: number, learningRate: number): Promise<void> {
-  const { fit, session, history } = run;
-  const logs: EpochLogs = { loss: run.lossSum / fit.rows, accuracy: run.correct / fit.rows, seconds: 0, learningRate };
-  if (fit.hasValidation) [logs.valLoss, logs.valAccuracy] = session.evaluate(1, fit.validationSparse);
+  const { rows, validation, session, history } = run;
+  const logs: EpochLogs = { loss: run.lossSum / rows, accuracy: run.correct / rows, seconds: 0, learningRate };
+  if (validation) [logs.valLoss, logs.valAccuracy] = session.evaluate(1, run.validationSparse);
   logs.seconds = (performance.now() - started) / 1000;
   history.epoch.push(epoch);
   history.history.loss.push(logs.loss);
   history.history.accuracy.push(logs.accuracy);
   history.history.seconds.push(logs.seconds);
-  if (fit.hasValidation) {
+  if (validation) {
     history.history.valLoss.push(logs.valLoss!);
     history.history.valAccuracy.push(logs.valAccuracy!);
   }
@@ -96,14 +95,13 @@ async function endEpoch(run: FitRun, epoch: number, started: number, learningRat
   // The next epoch, and the checkpoint taken before it, count from 0.
   run.lossSum = 0;
   run.correct = 0;
-  if ((fit.checkpoint?.every ?? 'epoch') === 'epoch') await saveCheckpoint(run, epoch + 1, 0);
+  if ((run.checkpoint?.every ?? 'epoch') === 'epoch') await saveCheckpoint(run, epoch + 1, 0);
   await run.yielder.yield();
 }
 
 /** Writes a checkpoint for the step about to run: batch `batch` of epoch `epoch`; says where, if anywhere. */
 async function saveCheckpoint(run: FitRun, epoch: number, batch: number): Promise<string | undefined> {
-  const { checkpointing } = run;
-  const { checkpoint, epochs, batchSize, rows } = run.fit;
+  const { checkpointing, checkpoint, epochs, batchSize, rows } = run;
   if (!checkpoint || !checkpointing) return undefined;
   const bytes = checkpointing.save({
     seed: checkpointing.seed, epochs, batchSize, rows, epoch, batch, random: run.random.getState(),

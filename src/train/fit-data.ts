@@ -12,23 +12,7 @@ import type { ResumePoint } from './checkpoint.js';
 import { checkCallbacks, checkFitSettings, type FitSettings } from './fit-checks.js';
 import type { Callbacks, FitOptions } from './fit-types.js';
 
-/** A fit's data and settings, checked: what the loop runs on. */
-export interface PreparedFit extends FitSettings {
-  /** The training inputs and targets, without the rows a validationSplit holds out. */
-  x: Inputs;
-  y: Float32Array;
-  rows: number;
-  /** The session's data sets: the training set, then the validation set if there is one. */
-  data: DataSpec[];
-  hasValidation: boolean;
-  /** Whether the first layer skips the zeros of the training inputs, and of the validation inputs. */
-  sparse: boolean;
-  validationSparse: boolean;
-  augment: AugmentConfig | undefined;
-  callbacks: Callbacks[];
-}
-
-/** The training rows, before any split, and what fit was asked to validate on. */
+/** The rows fit trains on (without those a validationSplit holds out) and what it validates on, if anything. */
 interface TrainingRows {
   x: Inputs;
   y: Float32Array;
@@ -36,9 +20,20 @@ interface TrainingRows {
   validation: FitOptions['validationData'];
 }
 
+/** A fit's data and settings, checked: what the loop runs on. */
+export interface PreparedFit extends TrainingRows, FitSettings {
+  /** The session's data sets: the training set, then the validation set if there is one. */
+  data: DataSpec[];
+  /** Whether the first layer skips the zeros of the training inputs, and of the validation inputs. */
+  sparse: boolean;
+  validationSparse: boolean;
+  augment: AugmentConfig | undefined;
+  callbacks: Callbacks[];
+}
+
 export function prepareFit(topology: Topology, x: Inputs, y: Float32Array, options: FitOptions, start: ResumePoint | undefined): PreparedFit {
   const training = holdOutValidation(topology, x, y, options);
-  const { batchSize, epochs, checkpoint } = checkFitSettings(options);
+  const settings = checkFitSettings(options);
   if (start && start.rows !== training.rows) {
     throw new ModelMismatchError(`fit: resume: the checkpoint was made on ${start.rows} training rows, this fit has ${training.rows}`);
   }
@@ -47,12 +42,8 @@ export function prepareFit(topology: Topology, x: Inputs, y: Float32Array, optio
     if (!(training.x instanceof Uint8Array)) throw new InvalidArgumentError(`fit: augment works on uint8 images; x is ${describe(training.x)}`);
     augment = checkAugment(options.augment, topology.inputDim);
   }
-  const { data, sparse, validationSparse } = dataSets(topology, training, options, augment);
-  const callbacks = checkCallbacks(options.callbacks);
-  return {
-    x: training.x, y: training.y, rows: training.rows, batchSize, epochs, checkpoint,
-    data, hasValidation: training.validation !== undefined, sparse, validationSparse, augment, callbacks,
-  };
+  // Left to right: the validation data is checked before the callbacks.
+  return { ...training, ...settings, ...dataSets(topology, training, options, augment), augment, callbacks: checkCallbacks(options.callbacks) };
 }
 
 /** The rows fit trains on, checked, and the validation data: validationData, or the last rows a validationSplit holds out. */

@@ -51,7 +51,7 @@ export async function fitLoop(
       session.usePool(model.pool ?? (temporary = await startPool(model, options.threads ?? (await defaultThreads()))));
     }
     const run: FitRun = {
-      fit, options, session, optimizer, random, checkpointing, fitPrint, start,
+      ...fit, options, session, optimizer, random, checkpointing, fitPrint, start,
       history: { epoch: [], history: { loss: [], accuracy: [], valLoss: [], valAccuracy: [], seconds: [] } },
       yielder: new EventLoopYielder(), lossSum: 0, correct: 0, stopping: false,
     };
