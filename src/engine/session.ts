@@ -15,6 +15,7 @@ import { PHASE_NAMES, Phase } from './phases.js';
 import { buildPlan } from './plan.js';
 import type { ModelRegions, Plan, UpdateRule } from './plan-types.js';
 import { Runner } from './runner.js';
+import { ThreadChoice } from './thread-choice.js';
 import type { Random } from '../random.js';
 
 export type { DataSpec };
@@ -35,6 +36,10 @@ export class Session {
   private closed = false;
   /** Nonzeros before each input unit of the first data set, which shares the batch's CSC into parts. */
   private readonly nonzerosBefore: Float64Array;
+  /** Whether training steps run on every thread or on the main thread alone (thread-choice.ts). */
+  private choice = new ThreadChoice(1);
+  /** When the current training step started (performance.now()). */
+  private stepStarted = 0;
 
   /** Leases memory and copies the data sets in; `optimizer` undefined makes an inference-only session. */
   constructor(model: SessionModel, capacity: number, data: readonly DataSpec[], optimizer?: UpdateRule, augment?: AugmentConfig) {
@@ -67,11 +72,11 @@ export class Session {
   /** Runs the phases on this pool's threads too (its memory must be the model's), or on the main thread alone. */
   usePool(pool: WorkerPool | undefined): void {
     this.pool = pool;
+    this.choice = new ThreadChoice(pool?.threads ?? 1);
   }
 
-  private get threads(): number {
-    return this.pool?.threads ?? 1;
-  }
+  /** Threads the phases now run on: the pool's, or 1 while training steps run on the main thread alone. */
+  private threads = 1;
 
   /** A data set's row order, as a view of the arena (valid until the memory grows). */
   order(set: number): Uint32Array {
@@ -89,7 +94,8 @@ export class Session {
    * summed loss and the number of rows classified right. The weights are not touched yet.
    */
   trainRows(set: number, from: number, count: number, sparse: boolean, random: Random): { lossSum: number; correct: number } {
-    this.setArguments(this.sets[set], from, count, sparse, true);
+    this.stepStarted = performance.now();
+    this.setArguments(this.sets[set], from, count, sparse, true, this.choice.threads);
     const c = this.plan.control >> 2;
     const i32 = this.arena.i32;
     i32[c + Word.KEY0] = random.nextUint32() | 0;
@@ -112,16 +118,17 @@ export class Session {
     f64[slots + Slot.CORRECTION1] = correction1;
     f64[slots + Slot.CORRECTION2] = correction2;
     this.run(Phase.Update);
+    this.choice.record(performance.now() - this.stepStarted);
   }
 
-  /** Mean loss and accuracy over a data set with targets, in batches of the plan's capacity. */
+  /** Mean loss and accuracy over a data set with targets, in batches of the plan's capacity; on as many threads as training now runs. */
   evaluate(set: number, sparse: boolean): [number, number] {
     const data = this.sets[set];
     let lossSum = 0;
     let correct = 0;
     for (let from = 0; from < data.rows; from += this.plan.capacity) {
       const count = Math.min(this.plan.capacity, data.rows - from);
-      this.setArguments(data, from, count, sparse, false);
+      this.setArguments(data, from, count, sparse, false, this.choice.threads);
       this.run(Phase.InferRows);
       const totals = this.rowTotals(count);
       lossSum += totals.lossSum;
@@ -153,7 +160,8 @@ export class Session {
   }
 
   /** Written for every call: a nested call (a predict in a callback) shares the control block. */
-  private setArguments(data: DataSet, from: number, count: number, sparse: boolean, ordered: boolean): void {
+  private setArguments(data: DataSet, from: number, count: number, sparse: boolean, ordered: boolean, threads = this.pool?.threads ?? 1): void {
+    this.threads = threads;
     const i32 = this.arena.i32;
     const c = this.plan.control >> 2;
     i32[c + Word.ROWS] = count;
@@ -187,7 +195,7 @@ export class Session {
 
   private run(phase: number): void {
     try {
-      if (!this.pool) {
+      if (!this.pool || this.threads === 1) {
         this.runner.runAll(phase);
         return;
       }

@@ -22,8 +22,8 @@ import type { StepContext } from './kind.js';
 /** A nonzero of a sparse batch: its value and its index (see assembly/sparse.ts). */
 export const SPARSE_ENTRY_BYTES = 8;
 
-/** Output units per block: two of the kernels' 16-column strips. */
-const OUTPUTS_PER_BLOCK = 32;
+/** Output units per block: one of the kernels' 16-column strips. */
+const OUTPUTS_PER_BLOCK = 16;
 
 /** The index in plan.backward of the op that gives the first layer its output gradient, if it can run by output blocks (see above); else -1. */
 export function firstLayerGradient(plan: Plan): number {
