@@ -20,10 +20,13 @@ const file = (what: string) => sizes.files.find((row) => row.what.startsWith(wha
  * README's rewrite; the hardening (strict options, save-path checks, checkpoint fingerprints, typed
  * errors with messages that name the problem) brought it to 30,529, and writing ONNX and TensorFlow.js
  * models (`toOnnx`, `toTfjs`) to 33,332, with reading TensorFlow.js models loaded only when used (4.1
- * KB more). An app that only predicts imports mnist-wasm/infer instead (test/infer-size.test.ts).
+ * KB more). The engine's reorganisation (issue 20: a module per layer kind, work items, the choice
+ * between every thread and one) and fit and Sequential split into small modules, whose shared state
+ * keeps its property names where closures' variables had minified to one letter, brought it to
+ * 34,833. An app that only predicts imports mnist-wasm/infer instead (test/infer-size.test.ts).
  * Growing it further is a decision to write down here, not a drift.
  */
-const BROWSER_ENTRY_BUDGET = 33_332 + 1024;
+const BROWSER_ENTRY_BUDGET = 34_833 + 1024;
 const WASM_BUDGET = 25 * 1024;
 
 describe('npm run size', () => {
