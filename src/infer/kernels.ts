@@ -26,7 +26,7 @@ let pending: Promise<void> | undefined;
 export function loadKernels(source: KernelSource | undefined, fallback: () => KernelSource): Promise<void> {
   if (source === undefined && compiled) return Promise.resolve();
   if (source === undefined && pending) return pending;
-  const loading = compileSource(source ?? fallback(), kernelsUrl()).then((module) => void (compiled = module));
+  const loading = compileSource(source ?? fallback(), kernelsUrl).then((module) => void (compiled = module));
   // A plain init() meanwhile waits for this one, whatever it loads; a failed load may be tried again.
   pending = loading;
   loading.catch(() => pending === loading && (pending = undefined));

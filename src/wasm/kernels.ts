@@ -208,7 +208,7 @@ async function compileDefault(relaxed: boolean): Promise<Compiled> {
 }
 
 async function compile(source: KernelSource): Promise<Compiled> {
-  return describeModule(await compileSource(source, buildUrl('plain')), false);
+  return describeModule(await compileSource(source, () => buildUrl('plain')), false);
 }
 
 /** A module that imports its memory is a threads build. */

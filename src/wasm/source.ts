@@ -8,10 +8,13 @@ import { nodeModule } from '../platform/node.js';
 /** What `init` accepts: a compiled module, the file's bytes, a fetch Response, or the file's URL. */
 export type KernelSource = WebAssembly.Module | BufferSource | Response | URL | string;
 
-/** Compiles `source`; a relative URL or path is taken from `base`. */
-export async function compileSource(source: KernelSource, base: URL): Promise<WebAssembly.Module> {
+/**
+ * Compiles `source`; a relative URL or path is taken from `base()`, asked for only then: in an edge
+ * runtime, where the kernels come as a compiled module, `import.meta.url` may not make a URL at all.
+ */
+export async function compileSource(source: KernelSource, base: () => URL): Promise<WebAssembly.Module> {
   if (source instanceof WebAssembly.Module) return source;
-  if (source instanceof URL || typeof source === 'string') return compileBytes(await readUrl(new URL(source, base)));
+  if (source instanceof URL || typeof source === 'string') return compileBytes(await readUrl(new URL(source, base())));
   if (typeof Response !== 'undefined' && source instanceof Response) return compileBytes(await source.arrayBuffer());
   return compileBytes(source as BufferSource);
 }
