@@ -15,6 +15,7 @@ export { softmaxCrossEntropy, softmax } from "./loss";
 export { augmentRows } from "./augment";
 export {
   sgdUpdate, sgdUpdateReference, sgdMomentumUpdate, sgdMomentumUpdateReference, adamUpdate, adamUpdateReference,
+  rmspropUpdate, rmspropUpdateReference,
 } from "./optimizers";
 
 /** First byte past the module's static data: everything above it belongs to the caller. */

@@ -135,3 +135,74 @@ function adamUpdateTail(
     store<f32>(param + o, p - lr * step);
   }
 }
+
+/**
+ * RMSprop as Keras 3 computes it (keras/src/optimizers/rmsprop.py), epsilon inside the root:
+ * ms = rho ms + (1 - rho) g²; centered: mg = rho mg + (1 - rho) g and denominator = (ms - mg²) + epsilon,
+ * else denominator = ms + epsilon; step = (lr g) / sqrt(denominator); with momentum, mom = momentum mom + step
+ * and param -= mom, else param -= step. `mom` = 0 means no momentum and `mg` = 0 not centered (as a
+ * bias or mask of 0 means none elsewhere). `rho` arrives as f64 so that 1 - rho is rounded to f32 once,
+ * from the exact difference, as Keras and TensorFlow.js round it.
+ */
+export function rmspropUpdate(
+  param: usize, grad: usize, ms: usize, mom: usize, mg: usize, count: i32,
+  lr: f32, rho: f64, momentum: f32, epsilon: f32,
+): void {
+  const rate = f32x4.splat(lr);
+  const r = f32x4.splat(<f32>rho), rc = f32x4.splat(<f32>(1 - rho));
+  const mu = f32x4.splat(momentum);
+  const eps = f32x4.splat(epsilon);
+  let i = 0;
+  for (; i + 4 <= count; i += 4) {
+    const o = <usize>i << 2;
+    const g = v128.load(grad + o);
+    const square = madd(f32x4.mul(rc, f32x4.mul(g, g)), r, v128.load(ms + o));
+    v128.store(ms + o, square);
+    let denominator = f32x4.add(square, eps);
+    if (mg) {
+      const mean = madd(f32x4.mul(rc, g), r, v128.load(mg + o));
+      v128.store(mg + o, mean);
+      denominator = f32x4.add(f32x4.sub(square, f32x4.mul(mean, mean)), eps);
+    }
+    let step = f32x4.div(f32x4.mul(rate, g), f32x4.sqrt(denominator));
+    if (mom) {
+      step = madd(step, mu, v128.load(mom + o));
+      v128.store(mom + o, step);
+    }
+    v128.store(param + o, f32x4.sub(v128.load(param + o), step));
+  }
+  rmspropUpdateTail(param, grad, ms, mom, mg, i, count, lr, rho, momentum, epsilon);
+}
+
+/** Scalar reference for `rmspropUpdate`. */
+export function rmspropUpdateReference(
+  param: usize, grad: usize, ms: usize, mom: usize, mg: usize, count: i32,
+  lr: f32, rho: f64, momentum: f32, epsilon: f32,
+): void {
+  rmspropUpdateTail(param, grad, ms, mom, mg, 0, count, lr, rho, momentum, epsilon);
+}
+
+function rmspropUpdateTail(
+  param: usize, grad: usize, ms: usize, mom: usize, mg: usize, from: i32, count: i32,
+  lr: f32, rho: f64, momentum: f32, epsilon: f32,
+): void {
+  const r = <f32>rho, rc = <f32>(1 - rho);
+  for (let i = from; i < count; i++) {
+    const o = <usize>i << 2;
+    const g = load<f32>(grad + o);
+    const square = rc * (g * g) + r * load<f32>(ms + o);
+    store<f32>(ms + o, square);
+    let denominator = square + epsilon;
+    if (mg) {
+      const mean = rc * g + r * load<f32>(mg + o);
+      store<f32>(mg + o, mean);
+      denominator = (square - mean * mean) + epsilon;
+    }
+    let step = (lr * g) / Mathf.sqrt(denominator);
+    if (mom) {
+      step = step + momentum * load<f32>(mom + o);
+      store<f32>(mom + o, step);
+    }
+    store<f32>(param + o, load<f32>(param + o) - step);
+  }
+}

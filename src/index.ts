@@ -13,8 +13,9 @@ export { Sequential } from './model/sequential.js';
 export { loadModel } from './model/load-model.js';
 export type { CompileOptions, LossName, SequentialOptions } from './model/sequential-options.js';
 export {
-  sgd, adam,
-  type AdamConfig, type AdamOptions, type LearningRateSchedule, type OptimizerConfig, type SgdConfig, type SgdOptions,
+  sgd, adam, rmsprop,
+  type AdamConfig, type AdamOptions, type LearningRateSchedule, type OptimizerConfig, type RmspropConfig, type RmspropOptions,
+  type SgdConfig, type SgdOptions,
 } from './train/optimizers.js';
 export { cosineDecay, stepDecay, exponentialDecay } from './train/schedules.js';
 export {

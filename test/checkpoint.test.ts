@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ModelMismatchError, Sequential, TrainingInterruptedError, adam, cosineDecay, dense, dropout, loadMnist, relu, sgd, softmax, toCategorical,
+  ModelMismatchError, Sequential, TrainingInterruptedError, adam, cosineDecay, dense, dropout, loadMnist, relu, rmsprop, sgd, softmax, toCategorical,
   type FitOptions, type OptimizerConfig,
 } from 'mnist-wasm';
 
@@ -39,6 +39,7 @@ function network(optimizer: OptimizerConfig, hidden = 48): Sequential {
 const optimizers: Array<[string, () => OptimizerConfig]> = [
   ['SGD with Nesterov momentum and a cosine schedule', () => sgd({ learningRate: cosineDecay({ initialLearningRate: 0.1, decaySteps: 90 }), momentum: 0.9, nesterov: true })],
   ['Adam', () => adam({ learningRate: 0.002 })],
+  ['RMSprop, centered, with momentum', () => rmsprop({ learningRate: 0.0005, momentum: 0.5, centered: true })],
 ];
 
 /** Fits until `stopAt` (epoch, batch), expecting the interruption; returns the error. */

@@ -98,7 +98,7 @@ describe('mnist-wasm train', () => {
     [['train', '--batch-size', 'x'], '--batch-size must be an integer'],
     [['train', '--learning-rate=-1'], '--learning-rate must be a number above 0, got "-1"'],
     [['train', '--learning-rate', '-1'], '--learning-rate needs a value; for one that starts with "-", write --learning-rate=VALUE'],
-    [['train', '--optimizer', 'rmsprop'], '--optimizer must be sgd or adam, got "rmsprop"'],
+    [['train', '--optimizer', 'adagrad'], '--optimizer must be sgd, adam or rmsprop, got "adagrad"'],
     [['train', '--momentum', '1'], '--momentum must be a number in [0, 1)'],
     [['train', '--dropout', '1.5'], '--dropout must be a number in [0, 1), got "1.5"'],
     [['train', '--hidden', '800,x'], '--hidden must be an integer from 1 to 65536, got "x"'],
@@ -180,6 +180,13 @@ describe('mnist-wasm train', () => {
     expect(lines[2]).toMatch(/^Epoch 1\/2 - \d+\.\ds - loss: \d\.\d{4} - accuracy: \d\.\d{4} - val_loss: \d\.\d{4} - val_accuracy: \d\.\d{4}$/);
     expect(lines[3]).toMatch(/^Epoch 2\/2 - /);
     expect(lines[4]).toMatch(/^Test accuracy: \d+\.\d\d% - test loss: \d\.\d{4} - \d+\.\d s in all$/);
+  });
+
+  it('trains with --optimizer rmsprop', () => {
+    const result = run('train', '--recipe', 'seed', '--data', small, '--epochs', '1', '--hidden', '32', '--optimizer', 'rmsprop', '--learning-rate', '0.001');
+    expect(result.status).toBe(0);
+    expect(result.stdout.split('\n')[0]).toBe('Recipe seed: 784-32-10, uniform init, ReLU, dropout 0.5, RMSprop lr 0.001, batch 256, 1 epochs, seed 1');
+    expect(result.stdout).toMatch(/^Test accuracy: \d+\.\d\d%/m);
   });
 
   it('with --json, prints one object per epoch and a summary, and nothing else on stdout', () => {

@@ -4,7 +4,7 @@
 
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  InvalidArgumentError, Sequential, adam, augmentImages, cosineDecay, dense, dropout, exponentialDecay, init, relu, sgd, softmax,
+  InvalidArgumentError, Sequential, adam, augmentImages, cosineDecay, dense, dropout, exponentialDecay, init, relu, rmsprop, sgd, softmax,
   stepDecay, toCategorical,
 } from 'mnist-wasm';
 
@@ -35,6 +35,7 @@ const takers: Array<[string, (options: never) => unknown]> = [
   ['softmax', (options) => softmax(options)],
   ['sgd', (options) => sgd(options)],
   ['adam', (options) => adam(options)],
+  ['rmsprop', (options) => rmsprop(options)],
   ['cosineDecay', (options) => cosineDecay(options)],
   ['stepDecay', (options) => stepDecay(options)],
   ['exponentialDecay', (options) => exponentialDecay(options)],
@@ -53,6 +54,7 @@ const misspelt: Array<[string, () => unknown, string, string]> = [
   ['sgd', () => sgd({ momentun: 0.9 } as never), 'momentun', 'momentum'],
   ['adam', () => adam({ beta_1: 0.8 } as never), 'beta_1', 'beta1'],
   ['adam', () => adam({ weightDecya: 0.01 } as never), 'weightDecya', 'weightDecay'],
+  ['rmsprop', () => rmsprop({ centred: true } as never), 'centred', 'centered'],
   ['cosineDecay', () => cosineDecay({ initialLearningRate: 0.1, decaySteps: 10, warmupStep: 5 } as never), 'warmupStep', 'warmupSteps'],
   ['stepDecay', () => stepDecay({ initialLearningRate: 0.1, stepSize: 10, factr: 0.5 } as never), 'factr', 'factor'],
   ['exponentialDecay', () => exponentialDecay({ ...schedule, stairCase: true } as never), 'stairCase', 'staircase'],
@@ -95,6 +97,9 @@ describe('options', () => {
     });
     expect(adam({ learningRate: 0.002, beta1: 0.8, beta2: 0.99, epsilon: 1e-8, weightDecay: 0.01 })).toEqual({
       kind: 'adam', learningRate: 0.002, beta1: 0.8, beta2: 0.99, epsilon: 1e-8, weightDecay: 0.01,
+    });
+    expect(rmsprop({ learningRate: 0.002, rho: 0.95, momentum: 0.5, epsilon: 1e-6, centered: true })).toEqual({
+      kind: 'rmsprop', learningRate: 0.002, rho: 0.95, momentum: 0.5, epsilon: 1e-6, centered: true,
     });
     const cosine = cosineDecay({ initialLearningRate: 0, decaySteps: 10, alpha: 0.1, warmupSteps: 5, warmupTarget: 0.2 });
     expect([cosine(0), cosine(5), cosine(15)]).toEqual([0, 0.2, expect.closeTo(0.02, 12)]);

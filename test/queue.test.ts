@@ -2,7 +2,7 @@
 // of a phase are claimed, by how many threads and in what order, training gives the same bits.
 
 import { describe, expect, it } from 'vitest';
-import { init, loadMnist, sgd, adam, toCategorical, dense, relu, dropout, softmax } from 'mnist-wasm';
+import { init, loadMnist, sgd, adam, rmsprop, toCategorical, dense, relu, dropout, softmax, type OptimizerConfig } from 'mnist-wasm';
 import { claimItem, evenRuns, shareItems } from '../dist/threads/queue.js';
 import { HEADER_WORDS, MAX_THREADS } from '../dist/threads/control.js';
 import { CONTROL_BYTES } from '../dist/engine/arguments.js';
@@ -75,14 +75,14 @@ describe('however the items are claimed', () => {
 
   /** Weights after 4 steps of 128 rows, the phases' items run by `threads` threads, or on one thread in the order `order` gives. */
   const trained = async (
-    data: Awaited<ReturnType<typeof setUp>>, optimizer: ReturnType<typeof sgd> | ReturnType<typeof adam>, sparse: boolean,
+    data: Awaited<ReturnType<typeof setUp>>, optimizer: OptimizerConfig, sparse: boolean,
     threads: number, order?: (count: number) => number[],
   ) => {
     const { x, y, rows } = data;
     const topology = resolveTopology([dense(100, { inputDim: 784 }), relu(), dropout(0.5), dense(10), softmax()]);
     const arena = new Arena(instantiateKernels());
     const bytes = topology.paramFloats * 4;
-    const regions = { params: arena.reserve(bytes), grads: arena.reserve(bytes), state: [arena.reserve(bytes), arena.reserve(bytes)] as [number, number], control: arena.reserve(CONTROL_BYTES) };
+    const regions = { params: arena.reserve(bytes), grads: arena.reserve(bytes), state: [arena.reserve(bytes), arena.reserve(bytes), arena.reserve(bytes)] as [number, number, number], control: arena.reserve(CONTROL_BYTES) };
     const params = new Random(5);
     for (let i = 0; i < topology.paramFloats; i++) arena.f32[(regions.params >> 2) + i] = params.nextFloat() * 0.1 - 0.05;
     const session = new Session({ arena, topology, regions }, 128, [{ x, y, rows, ordered: true, csr: sparse }], updateRule(optimizer));
@@ -116,6 +116,7 @@ describe('however the items are claimed', () => {
     ['sparse batches, SGD with momentum', true, sgd({ learningRate: 0.1, momentum: 0.9 })],
     ['dense batches, SGD with momentum', false, sgd({ learningRate: 0.1, momentum: 0.9 })],
     ['sparse batches, Adam', true, adam()],
+    ['sparse batches, RMSprop centered with momentum', true, rmsprop({ momentum: 0.9, centered: true })],
   ] as const)('gives the same bits: %s', async (_name, sparse, optimizer) => {
     const data = await setUp();
     const reference = await trained(data, optimizer, sparse, 1);

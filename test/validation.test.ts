@@ -86,7 +86,7 @@ describe('a kernel that traps', () => {
       const arena = new Arena(instantiateKernels());
       const topology = resolveTopology([dense(4, { inputDim: 3 }), relu(), dense(2), softmax()]);
       const bytes = topology.paramFloats * 4;
-      const regions = { params: arena.reserve(bytes), grads: arena.reserve(bytes), state: [arena.reserve(bytes), arena.reserve(bytes)] as [number, number], control: arena.reserve(CONTROL_BYTES) };
+      const regions = { params: arena.reserve(bytes), grads: arena.reserve(bytes), state: [arena.reserve(bytes), arena.reserve(bytes), 0] as [number, number, number], control: arena.reserve(CONTROL_BYTES) };
       return new Session({ arena, topology, regions }, 2, [{ x, y, rows: 2, ordered: true }], updateRule(sgd()));
     };
     const sound = newSession();

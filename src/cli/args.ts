@@ -102,6 +102,8 @@ export function acceptedFlags(command: CommandName): string[] {
   return ACCEPTED[command].map((key) => `--${key}`);
 }
 
+const isOptimizerName = (name: string): name is Recipe['optimizer'] => name === 'sgd' || name === 'adam' || name === 'rmsprop';
+
 export function parseCommand(argv: string[]): Command {
   let parsed;
   try {
@@ -160,7 +162,7 @@ export function parseCommand(argv: string[]): Command {
   if (values['batch-size'] !== undefined) recipe.batchSize = integer('--batch-size', values['batch-size'], 1, 65_536);
   if (values['learning-rate'] !== undefined) recipe.learningRate = number('--learning-rate', values['learning-rate'], (x) => x > 0, 'a number above 0');
   if (values.optimizer !== undefined) {
-    if (values.optimizer !== 'sgd' && values.optimizer !== 'adam') throw new UsageError(`--optimizer must be sgd or adam, got ${JSON.stringify(values.optimizer)}`);
+    if (!isOptimizerName(values.optimizer)) throw new UsageError(`--optimizer must be sgd, adam or rmsprop, got ${JSON.stringify(values.optimizer)}`);
     recipe.optimizer = values.optimizer;
   }
   if (values.momentum !== undefined) {

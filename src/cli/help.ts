@@ -38,7 +38,7 @@ const COMMANDS: Record<CommandName, CommandHelp> = {
       { flag: '--epochs N', text: 'passes over the training set' },
       { flag: '--batch-size N', text: 'rows per optimizer step' },
       { flag: '--learning-rate X', text: '(initial) learning rate' },
-      { flag: '--optimizer NAME', text: 'sgd or adam' },
+      { flag: '--optimizer NAME', text: 'sgd, adam or rmsprop' },
       { flag: '--momentum X', text: 'SGD momentum in [0, 1); Nesterov when above 0' },
       { flag: '--hidden LIST', text: 'hidden layer widths, comma-separated, e.g. 800 or 1024,1024 (empty for none)' },
       { flag: '--dropout X', text: 'dropout rate after each hidden layer, in [0, 1)' },

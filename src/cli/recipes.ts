@@ -3,13 +3,14 @@
 
 import type { Initializer } from '../network/layers.js';
 import type { AugmentOptions } from '../train/augment.js';
+import type { OptimizerName } from '../train/optimizers.js';
 
 export interface Recipe {
   name: string;
   hidden: number[];
   kernelInitializer: Initializer;
   dropout: number;
-  optimizer: 'sgd' | 'adam';
+  optimizer: OptimizerName;
   learningRate: number;
   momentum: number;
   nesterov: boolean;
@@ -85,12 +86,8 @@ export function describeRecipe(recipe: Recipe, inputDim: number, classes: number
 /** The network and its training, without the recipe's name. */
 export function describeNetwork(recipe: Recipe, inputDim: number, classes: number): string {
   const shape = [inputDim, ...recipe.hidden, classes].join('-');
-  const optimizer =
-    recipe.optimizer === 'adam'
-      ? 'Adam'
-      : recipe.momentum > 0
-        ? `SGD (${recipe.nesterov ? 'Nesterov ' : ''}momentum ${recipe.momentum})`
-        : 'SGD';
+  const sgd = recipe.momentum > 0 ? `SGD (${recipe.nesterov ? 'Nesterov ' : ''}momentum ${recipe.momentum})` : 'SGD';
+  const optimizer = { sgd, adam: 'Adam', rmsprop: 'RMSprop' }[recipe.optimizer];
   const rate = `lr ${recipe.learningRate}${recipe.schedule === 'cosine' ? ' with cosine decay' : ''}`;
   const augment = recipe.augment ? `, ${describeAugment(recipe.augment)}` : '';
   return (

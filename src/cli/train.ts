@@ -8,7 +8,7 @@ import { toCategorical } from '../data/categorical.js';
 import { dense, dropout, relu, softmax, type Layer } from '../network/layers.js';
 import { Sequential } from '../model/sequential.js';
 import { init, kernelBuild } from '../wasm/kernels.js';
-import { adam, sgd } from '../train/optimizers.js';
+import { adam, rmsprop, sgd } from '../train/optimizers.js';
 import { cosineDecay } from '../train/schedules.js';
 import type { TrainCommand } from './args.js';
 import { renderReport, type ReportData } from './report.js';
@@ -171,5 +171,6 @@ function buildLayers(recipe: Recipe, inputDim: number, classes: number): Layer[]
 function buildOptimizer(recipe: Recipe, steps: number) {
   const learningRate = recipe.schedule === 'cosine' ? cosineDecay({ initialLearningRate: recipe.learningRate, decaySteps: steps }) : recipe.learningRate;
   if (recipe.optimizer === 'adam') return adam({ learningRate });
+  if (recipe.optimizer === 'rmsprop') return rmsprop({ learningRate });
   return sgd({ learningRate, momentum: recipe.momentum, nesterov: recipe.nesterov && recipe.momentum > 0 });
 }

@@ -23,17 +23,20 @@ export interface MaskSpec {
 }
 
 /**
- * How each thread updates its parameters: which kernel (plain SGD, SGD with momentum, Adam) and its
- * fixed numbers; the learning rate and Adam's corrections come per step, in the control block.
+ * How each thread updates its parameters: which kernel (plain SGD, SGD with momentum, Adam, RMSprop)
+ * and its fixed numbers; the learning rate and Adam's corrections come per step, in the control block.
  */
 export interface UpdateRule {
-  rule: 'sgd' | 'momentum' | 'adam';
+  rule: 'sgd' | 'momentum' | 'adam' | 'rmsprop';
   momentum: number;
   nesterov: boolean;
   weightDecay: number;
   beta1: number;
   beta2: number;
   epsilon: number;
+  /** RMSprop's decay rate, and whether it is centered. */
+  rho: number;
+  centered: boolean;
 }
 
 /** Where augmentation works (see augment.ts), and its ranges, which each thread's draws need. */
@@ -59,7 +62,8 @@ export interface Plan {
   /** Byte addresses of the model's regions; grads and state are 0 for inference. */
   params: number;
   grads: number;
-  state: [number, number];
+  /** The optimizer's state regions (see train/optimizers.ts, stateRegions); 0 where a region is not reserved. */
+  state: [number, number, number];
   optimizer: UpdateRule | undefined;
   /** The model's control block; then the per-call data: uint8 scale table, and the batch in its forms. */
   control: number;
@@ -105,7 +109,7 @@ export interface Plan {
 export interface ModelRegions {
   params: number;
   grads: number;
-  state: [number, number];
+  state: [number, number, number];
   /** The model's control block (see arguments.ts): one per memory, shared by every call and thread. */
   control: number;
 }

@@ -58,7 +58,7 @@ export function buildPlan(
 
   const plan: Plan = {
     capacity, inputDim, outputDim, params: regions.params, grads: training ? regions.grads : 0,
-    state: training ? regions.state : [0, 0], optimizer, control: regions.control,
+    state: training ? regions.state : [0, 0, 0], optimizer, control: regions.control,
     table, x, targets, rowStats, rowRange, csrEntries, cscStart, cscEntries, scratch, scratchBytes, augment,
     training: builder.forward, inference: builder.inference, backward: builder.backward, updates: builder.updates, masks: builder.masks,
     // An inference plan's loss (evaluate) writes a gradient too, which nothing reads.

@@ -8,7 +8,9 @@
 //                                               padded with spaces
 //   offset 12 + n   f32 weights                 in getWeights() order, each tensor row-major
 //   then            f32 optimizer slots         if header.optimizer: `slots` copies of the weights' shapes
-//                                               (SGD's velocity; Adam's m, then v)
+//                                               (SGD's velocity; Adam's m, then v; RMSprop's mean
+//                                               square, then its momentum, then its mean gradient,
+//                                               each if kept)
 //   then            u32 row order               if header.training: the training set's order (a checkpoint)
 //   last 4 bytes    u32 CRC-32 (IEEE 802.3)     of every byte before it
 //
@@ -20,7 +22,7 @@
 import { describe } from '../errors.js';
 import type { Layer } from '../network/layers.js';
 import { CHECKSUM, MAGIC, PREAMBLE, VERSION, crc32, readFloats, readModel, writeFloats, type Fail } from '../network/format-read.js';
-import { stateSlots } from '../train/optimizers.js';
+import { stateRegions } from '../train/optimizers.js';
 import { FINGERPRINT_KEYS } from '../train/fingerprint.js';
 import type { OptimizerHeader, TrainingHeader } from '../train/checkpoint.js';
 
@@ -107,7 +109,7 @@ const isCount = (value: unknown, below = 2 ** 31): value is number => Number.isI
 
 function checkOptimizer(value: unknown, fail: Fail): OptimizerHeader {
   const o = value as Partial<OptimizerHeader>;
-  if (typeof o !== 'object' || o === null || (o.kind !== 'sgd' && o.kind !== 'adam')) fail('the optimizer section has no known kind');
+  if (typeof o !== 'object' || o === null || (o.kind !== 'sgd' && o.kind !== 'adam' && o.kind !== 'rmsprop')) fail('the optimizer section has no known kind');
   if (typeof o.config !== 'object' || o.config === null || Array.isArray(o.config)) fail('the optimizer section has no config');
   for (const [key, setting] of Object.entries(o.config!)) {
     if (setting !== null && typeof setting !== 'boolean' && !(typeof setting === 'number' && Number.isFinite(setting))) fail(`optimizer setting ${key} is ${describe(setting)}`);
@@ -116,7 +118,7 @@ function checkOptimizer(value: unknown, fail: Fail): OptimizerHeader {
   if (o.learningRateScale !== undefined && !(typeof o.learningRateScale === 'number' && o.learningRateScale > 0 && Number.isFinite(o.learningRateScale))) {
     fail(`optimizer learningRateScale ${describe(o.learningRateScale)} is not a number above 0`);
   }
-  const slots = stateSlots({ kind: o.kind!, momentum: o.config!.momentum });
+  const slots = stateRegions({ kind: o.kind!, momentum: o.config!.momentum, centered: o.config!.centered }).length;
   if (o.slots !== slots) fail(`the optimizer section has ${describe(o.slots)} state tensors per weight, ${o.kind} needs ${slots}`);
   return o as OptimizerHeader;
 }

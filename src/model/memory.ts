@@ -11,7 +11,7 @@ import { instantiateKernels } from '../wasm/kernels.js';
 import type { WorkerPool } from '../threads/pool.js';
 import { CONTROL_BYTES } from '../engine/arguments.js';
 import type { Runnable, Trainee } from '../train/loop.js';
-import { OptimizerRuntime, stateSlots, type OptimizerConfig } from '../train/optimizers.js';
+import { OptimizerRuntime, stateRegions, type OptimizerConfig } from '../train/optimizers.js';
 import type { Topology } from '../network/topology.js';
 import { initialize } from './initializers.js';
 import type { ModelExtras, OptimizerHeader } from './format.js';
@@ -24,10 +24,13 @@ interface Memory {
   control: number;
 }
 
-/** Regions that exist once the model has been compiled and trained. */
+/**
+ * Regions that exist once the model has been compiled and trained. The first two state regions are
+ * reserved with the gradients; the third (a centered RMSprop's mean gradient) when an optimizer first needs it.
+ */
 interface TrainingMemory {
   grads: number;
-  state: [number, number];
+  state: [number, number, number];
 }
 
 /** A model's memory, made on first need, and what is to be put in it first. */
@@ -112,34 +115,40 @@ export class ModelMemory {
     if (!this.optimizer || !this.training) return this.loadedOptimizer;
     const { config, iterations, learningRateScale } = this.optimizer;
     const { kind, learningRate, ...settings } = config;
-    const slots = stateSlots(config);
+    const regions = stateRegions(config);
     const header: OptimizerHeader = {
-      kind, config: { ...settings, learningRate: typeof learningRate === 'number' ? learningRate : null }, iterations, slots, learningRateScale,
+      kind, config: { ...settings, learningRate: typeof learningRate === 'number' ? learningRate : null }, iterations, slots: regions.length, learningRateScale,
     };
-    return { header, slots: this.training.state.slice(0, slots).map((region) => this.readRegion(region)) };
+    return { header, slots: regions.map((region) => this.readRegion(this.training!.state[region])) };
   }
 
-  /** Takes up saved optimizer state: its step count and moments. */
+  /**
+   * Takes up saved optimizer state: its step count and moments, each into the region that means the
+   * same; a tensor the compiled optimizer does not keep (saved with other settings) is left out.
+   */
   adoptOptimizerState(saved: NonNullable<ModelExtras['optimizer']>): void {
     const optimizer = this.optimizer!;
     optimizer.iterations = saved.header.iterations;
     optimizer.learningRateScale = saved.header.learningRateScale ?? 1;
-    saved.slots.forEach((tensors, i) => this.writeRegion(this.training!.state[i], tensors));
+    const regions = stateRegions({ ...saved.header.config, kind: saved.header.kind });
+    const kept = stateRegions(optimizer.config);
+    saved.slots.forEach((tensors, i) => {
+      if (kept.includes(regions[i])) this.writeRegion(this.training!.state[regions[i]], tensors);
+    });
   }
 
   /** The model as fit trains it: every region, and the optimizer (started with `config` if it has not been). */
   trainee(config: OptimizerConfig, pool: WorkerPool | undefined): Trainee & Runnable {
     const { arena, params, control } = this.ensure();
-    if (!this.training) {
-      const bytes = this.topology.paramFloats * 4;
-      this.training = { grads: arena.reserve(bytes), state: [arena.reserve(bytes), arena.reserve(bytes)] };
-    }
+    const bytes = this.topology.paramFloats * 4;
+    if (!this.training) this.training = { grads: arena.reserve(bytes), state: [arena.reserve(bytes), arena.reserve(bytes), 0] };
     const { grads, state } = this.training;
+    if (state[2] === 0 && stateRegions(config).includes(2)) state[2] = arena.reserve(bytes);
     if (!this.optimizer) {
       this.optimizer = new OptimizerRuntime(config);
       // A fresh optimizer starts from zero moments, or from those a loaded file kept.
       const f32 = arena.f32;
-      for (const region of state) f32.fill(0, region >> 2, (region >> 2) + this.topology.paramFloats);
+      for (const region of state) if (region !== 0) f32.fill(0, region >> 2, (region >> 2) + this.topology.paramFloats);
       if (this.loadedOptimizer) this.adoptOptimizerState(this.loadedOptimizer);
       this.loadedOptimizer = undefined;
     }
@@ -149,7 +158,7 @@ export class ModelMemory {
   /** The model as evaluate and predict run it: the parameters only. */
   inferenceModel(pool: WorkerPool | undefined): Runnable {
     const { arena, params, control } = this.ensure();
-    return { arena, topology: this.topology, regions: { params, grads: 0, state: [0, 0], control }, pool };
+    return { arena, topology: this.topology, regions: { params, grads: 0, state: [0, 0, 0], control }, pool };
   }
 
   /** Each weight tensor's offset (in floats) within a region laid out like the parameters, in getWeights order. */

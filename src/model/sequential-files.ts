@@ -8,7 +8,7 @@ import type { Layer } from '../network/layers.js';
 import { resolveTopology, weightShapes, type Topology } from '../network/topology.js';
 import { readFileBytes } from '../platform/files.js';
 import type { FitOptions } from '../train/fit-types.js';
-import { stateSlots, type OptimizerConfig } from '../train/optimizers.js';
+import { stateRegions, type OptimizerConfig } from '../train/optimizers.js';
 import { layerDifference } from './compare.js';
 import { decodeModel, type ModelHeader } from './format.js';
 
@@ -45,9 +45,11 @@ export async function readCheckpoint(layers: readonly Layer[], compiled: Optimiz
   if (optimizer.header.kind !== compiled.kind) {
     throw new ModelMismatchError(`${name}: trained with ${optimizer.header.kind}, but the model is compiled with ${compiled.kind}`);
   }
-  const expectedSlots = stateSlots(compiled);
-  if (optimizer.header.slots !== expectedSlots) {
-    throw new ModelMismatchError(`${name}: its optimizer keeps ${optimizer.header.slots} state tensors per weight, the compiled one ${expectedSlots} (momentum differs)`);
+  const saved = stateRegions({ ...optimizer.header.config, kind: optimizer.header.kind });
+  const expected = stateRegions(compiled);
+  if (saved.join() !== expected.join()) {
+    const differs = compiled.kind === 'rmsprop' ? 'momentum or centered differs' : 'momentum differs';
+    throw new ModelMismatchError(`${name}: its optimizer keeps ${saved.length} state tensors per weight, the compiled one ${expected.length} (${differs})`);
   }
   const t = training.header;
   const mismatch = (what: string, saved: unknown, given: unknown) =>

@@ -13,8 +13,8 @@ export type LossName = 'categoricalCrossentropy' | 'categorical_crossentropy';
 export interface CompileOptions {
   /** Categorical cross-entropy over a final softmax (computed fused and numerically stable). */
   loss: LossName;
-  /** `sgd(…)` or `adam(…)`, or their names for the defaults, as TensorFlow.js allows. */
-  optimizer: OptimizerConfig | 'sgd' | 'adam';
+  /** `sgd(…)`, `adam(…)` or `rmsprop(…)`, or their names for the defaults, as TensorFlow.js allows. */
+  optimizer: OptimizerConfig | OptimizerConfig['kind'];
   /** 'accuracy' is always reported; listing it is accepted for Keras compatibility. */
   metrics?: Array<'accuracy' | 'acc'>;
 }

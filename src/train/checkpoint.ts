@@ -3,15 +3,16 @@
 // writes and reads them, through the model (Checkpointing), which owns the weights and the optimizer.
 
 import type { Fingerprint } from './fingerprint.js';
+import type { OptimizerName } from './optimizers.js';
 
 /** The optimizer a model was trained with, and how far. */
 export interface OptimizerHeader {
-  kind: 'sgd' | 'adam';
+  kind: OptimizerName;
   /** Its numeric settings; a learning rate given as a schedule (a function) is stored as null. */
   config: Record<string, number | boolean | null>;
   /** Updates done so far. */
   iterations: number;
-  /** Tensors of state per weight tensor: 0 (plain SGD), 1 (momentum) or 2 (Adam). */
+  /** Tensors of state per weight tensor: 0 (plain SGD), 1 (momentum), 2 (Adam), 1 to 3 (RMSprop); see stateRegions. */
   slots: number;
   /** What ReduceLROnPlateau has made of the learning rate: a factor; 1 if absent. */
   learningRateScale?: number;

@@ -34,6 +34,20 @@ export interface AdamOptions {
   weightDecay?: number;
 }
 
+/** Options of {@link rmsprop}; every one may be left out. */
+export interface RmspropOptions {
+  /** 0.001 by default, or a schedule. */
+  learningRate?: number | LearningRateSchedule;
+  /** Decay rate of the squared gradient's running mean, in [0, 1); 0.9 by default. */
+  rho?: number;
+  /** Plain (not Nesterov) momentum over the steps, in [0, 1); 0 by default. */
+  momentum?: number;
+  /** Added to the squared gradient's mean under the root, as Keras 3 adds it; above 0, 1e-7 by default. */
+  epsilon?: number;
+  /** Divides by the gradient's estimated variance rather than its second moment; false by default. */
+  centered?: boolean;
+}
+
 /** SGD with every option settled, as {@link sgd} returns it for `compile`. */
 export interface SgdConfig extends Required<SgdOptions> {
   /** Tells the kinds of {@link OptimizerConfig} apart. */
@@ -46,8 +60,17 @@ export interface AdamConfig extends Required<AdamOptions> {
   kind: 'adam';
 }
 
-/** An optimizer for {@link CompileOptions.optimizer}, as {@link sgd} or {@link adam} makes it. */
-export type OptimizerConfig = SgdConfig | AdamConfig;
+/** RMSprop with every option settled, as {@link rmsprop} returns it for `compile`. */
+export interface RmspropConfig extends Required<RmspropOptions> {
+  /** Tells the kinds of {@link OptimizerConfig} apart. */
+  kind: 'rmsprop';
+}
+
+/** An optimizer for {@link CompileOptions.optimizer}, as {@link sgd}, {@link adam} or {@link rmsprop} makes it. */
+export type OptimizerConfig = SgdConfig | AdamConfig | RmspropConfig;
+
+/** The optimizers' names, which `compile` also takes for their defaults (as TensorFlow.js does). */
+export type OptimizerName = OptimizerConfig['kind'];
 
 /**
  * Stochastic gradient descent, with optional (Nesterov) momentum and weight decay.
@@ -93,27 +116,60 @@ export function adam(options: AdamOptions = {}): AdamConfig {
   checkLearningRate('adam', config.learningRate);
   checkFraction('adam', 'beta1', config.beta1);
   checkFraction('adam', 'beta2', config.beta2);
-  if (typeof config.epsilon !== 'number' || !(config.epsilon > 0) || !Number.isFinite(config.epsilon)) {
-    throw new InvalidArgumentError(`adam: epsilon must be a finite number above 0, got ${describe(config.epsilon)}`);
-  }
+  checkEpsilon('adam', config.epsilon);
   checkNonNegative('adam', 'weightDecay', config.weightDecay);
   return config;
 }
 
-/** Tensors of state an optimizer keeps per weight tensor: Adam's m and v, SGD's velocity if it has momentum. */
-export function stateSlots(optimizer: { kind: 'sgd' | 'adam'; momentum?: unknown }): number {
-  if (optimizer.kind === 'adam') return 2;
-  return typeof optimizer.momentum === 'number' && optimizer.momentum > 0 ? 1 : 0;
+/**
+ * RMSprop: divides each gradient by the root of its squared values' running mean (less the square of
+ * its own running mean, if centered), with optional plain momentum; epsilon sits under the root, as in
+ * Keras 3. Keras: `RMSprop(learning_rate, rho, momentum, epsilon, centered)`.
+ *
+ * @example
+ * model.compile({ loss: 'categoricalCrossentropy', optimizer: rmsprop({ learningRate: 1e-3, momentum: 0.9 }) });
+ */
+export function rmsprop(options: RmspropOptions = {}): RmspropConfig {
+  checkOptionKeys('rmsprop', options, ['learningRate', 'rho', 'momentum', 'epsilon', 'centered']);
+  const config: RmspropConfig = {
+    kind: 'rmsprop',
+    learningRate: options.learningRate ?? 0.001,
+    rho: options.rho ?? 0.9,
+    momentum: options.momentum ?? 0,
+    epsilon: options.epsilon ?? 1e-7,
+    centered: options.centered ?? false,
+  };
+  checkLearningRate('rmsprop', config.learningRate);
+  checkFraction('rmsprop', 'rho', config.rho);
+  checkFraction('rmsprop', 'momentum', config.momentum);
+  checkEpsilon('rmsprop', config.epsilon);
+  if (typeof config.centered !== 'boolean') throw new InvalidArgumentError(`rmsprop: centered must be true or false, got ${describe(config.centered)}`);
+  return config;
 }
 
-/** Reads an optimizer option given by name, as TensorFlow.js allows ('sgd', 'adam'). */
-export function toOptimizerConfig(optimizer: OptimizerConfig | 'sgd' | 'adam'): OptimizerConfig {
+/**
+ * Which of a model's three state regions hold an optimizer's state tensors, in the order a file keeps
+ * them: SGD's velocity if it has momentum; Adam's m and v; RMSprop's mean square, its momentum if above
+ * 0, its mean gradient if centered. A region means the same whatever else is on, so the engine finds
+ * each tensor without counting, and state saved with other settings is taken up tensor by tensor.
+ */
+export function stateRegions(optimizer: { kind: OptimizerName; momentum?: unknown; centered?: unknown }): number[] {
+  if (optimizer.kind === 'adam') return [0, 1];
+  const momentum = typeof optimizer.momentum === 'number' && optimizer.momentum > 0;
+  if (optimizer.kind === 'sgd') return momentum ? [0] : [];
+  return [0, ...(momentum ? [1] : []), ...(optimizer.centered === true ? [2] : [])];
+}
+
+/** Reads an optimizer option given by name, as TensorFlow.js allows ('sgd', 'adam', 'rmsprop'). */
+export function toOptimizerConfig(optimizer: OptimizerConfig | OptimizerName): OptimizerConfig {
   if (optimizer === 'sgd') return sgd();
   if (optimizer === 'adam') return adam();
+  if (optimizer === 'rmsprop') return rmsprop();
   // Checked again, as a hand-made { kind: 'sgd', … } has skipped sgd()'s checks and defaults.
   if (optimizer && optimizer.kind === 'sgd') return sgd(withoutKind(optimizer));
   if (optimizer && optimizer.kind === 'adam') return adam(withoutKind(optimizer));
-  throw new InvalidArgumentError(`compile: optimizer must be sgd(…), adam(…), 'sgd' or 'adam', got ${describe(optimizer)}`);
+  if (optimizer && optimizer.kind === 'rmsprop') return rmsprop(withoutKind(optimizer));
+  throw new InvalidArgumentError(`compile: optimizer must be sgd(…), adam(…), rmsprop(…), 'sgd', 'adam' or 'rmsprop', got ${describe(optimizer)}`);
 }
 
 function withoutKind<T extends { kind: string }>(config: T): Omit<T, 'kind'> {
@@ -123,12 +179,17 @@ function withoutKind<T extends { kind: string }>(config: T): Omit<T, 'kind'> {
 
 /** What the engine's threads need of an optimizer: its update rule and fixed numbers. */
 export function updateRule(config: OptimizerConfig): UpdateRule {
+  const none = { momentum: 0, nesterov: false, weightDecay: 0, beta1: 0, beta2: 0, epsilon: 0, rho: 0, centered: false };
   if (config.kind === 'adam') {
     const { beta1, beta2, epsilon, weightDecay } = config;
-    return { rule: 'adam', momentum: 0, nesterov: false, weightDecay, beta1, beta2, epsilon };
+    return { ...none, rule: 'adam', weightDecay, beta1, beta2, epsilon };
+  }
+  if (config.kind === 'rmsprop') {
+    const { rho, momentum, epsilon, centered } = config;
+    return { ...none, rule: 'rmsprop', rho, momentum, epsilon, centered };
   }
   const { momentum, nesterov, weightDecay } = config;
-  return { rule: momentum > 0 ? 'momentum' : 'sgd', momentum, nesterov, weightDecay, beta1: 0, beta2: 0, epsilon: 0 };
+  return { ...none, rule: momentum > 0 ? 'momentum' : 'sgd', momentum, nesterov, weightDecay };
 }
 
 /** An optimizer's progress through a fit: its step count, and the numbers each update needs. */
@@ -177,6 +238,12 @@ export function checkLearningRate(where: string, rate: unknown): void {
 export function checkFraction(where: string, field: string, value: unknown): void {
   if (typeof value !== 'number' || !(value >= 0 && value < 1)) {
     throw new InvalidArgumentError(`${where}: ${field} must be in [0, 1), got ${describe(value)}`);
+  }
+}
+
+function checkEpsilon(where: string, epsilon: unknown): void {
+  if (typeof epsilon !== 'number' || !(epsilon > 0) || !Number.isFinite(epsilon)) {
+    throw new InvalidArgumentError(`${where}: epsilon must be a finite number above 0, got ${describe(epsilon)}`);
   }
 }
 

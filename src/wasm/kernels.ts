@@ -58,6 +58,10 @@ export interface Kernels {
   sgdMomentumUpdateReference(param: number, grad: number, velocity: number, count: number, lr: number, momentum: number, weightDecay: number, nesterov: boolean): void;
   adamUpdate(param: number, grad: number, m: number, v: number, count: number, lr: number, beta1: number, beta2: number, epsilon: number, weightDecay: number, correction1: number, correction2: number): void;
   adamUpdateReference(param: number, grad: number, m: number, v: number, count: number, lr: number, beta1: number, beta2: number, epsilon: number, weightDecay: number, correction1: number, correction2: number): void;
+  /** RMSprop as Keras 3 computes it; `mom` 0 for no momentum, `mg` 0 when not centered (assembly/optimizers.ts). */
+  rmspropUpdate(param: number, grad: number, ms: number, mom: number, mg: number, count: number, lr: number, rho: number, momentum: number, epsilon: number): void;
+  /** Scalar reference for `rmspropUpdate`, the same bits. */
+  rmspropUpdateReference(param: number, grad: number, ms: number, mom: number, mg: number, count: number, lr: number, rho: number, momentum: number, epsilon: number): void;
 }
 
 export type { KernelSource };

@@ -101,11 +101,13 @@ function updateFirstLayer(layer: DenseUpdate, from: number, to: number, c: StepC
   const rule = plan.optimizer!;
   const { outDim } = layer;
   const dout = layer.dout + from * 4;
+  // Adam and RMSprop have no fused sparse kernel: their gradient is stored, then updated as a dense layer's.
+  const stored = rule.rule === 'adam' || rule.rule === 'rmsprop';
   for (let part = 0; part < c.cscParts; part++) {
     const [unit, end, start, entries] = cscPart(part, c);
     if (end === unit) continue;
     const offset = (layer.weightOffset + unit * outDim + from) * 4;
-    if (rule.rule === 'adam') {
+    if (stored) {
       c.emit.denseWeightGradientSparse(plan.grads + offset, start, entries, dout, c.rows, end - unit, to - from, outDim, c.scratch);
       continue;
     }
@@ -116,5 +118,5 @@ function updateFirstLayer(layer: DenseUpdate, from: number, to: number, c: StepC
     c.later(() => kernels.denseWeightUpdateSparse(weight, velocity, start, entries, dout, rows, end - unit, to - from, outDim,
       c.learningRate(), momentum, weightDecay, nesterov, scratch));
   }
-  if (rule.rule === 'adam') for (let unit = 0; unit < layer.inDim; unit++) c.optimize(layer.weightOffset + unit * outDim + from, to - from);
+  if (stored) for (let unit = 0; unit < layer.inDim; unit++) c.optimize(layer.weightOffset + unit * outDim + from, to - from);
 }
