@@ -1,11 +1,11 @@
 // Layer configurations: plain data, checked when made. A model turns them into shapes and regions of
-// its arena; they hold no weights themselves, so one config may be read by many models.
+// its arena; they hold no weights themselves, so one config may be read by many models. The checks all
+// factories share are in layer-checks.ts.
 
 import { InvalidArgumentError, checkOptionKeys, describe, requirePositiveInteger } from '../errors.js';
+import { checkInitializers, checkName, checkUseBias, requireChoice, type Initializer } from './layer-checks.js';
 
-/** How a dense layer's kernel starts: Keras 1's `uniform` is U(-0.05, 0.05). */
-export type Initializer = 'uniform' | 'glorotUniform' | 'heNormal' | 'zeros';
-const INITIALIZERS: readonly Initializer[] = ['uniform', 'glorotUniform', 'heNormal', 'zeros'];
+export type { Initializer };
 
 /** A fully connected layer's configuration, as {@link dense} makes it. Keras: `Dense`. */
 export interface DenseLayer {
@@ -84,18 +84,9 @@ export function dense(units: number, options: DenseOptions = {}): DenseLayer {
   if (options.inputDim !== undefined) requirePositiveInteger('dense', 'inputDim', options.inputDim);
   const kernelInitializer = options.kernelInitializer ?? 'glorotUniform';
   const biasInitializer = options.biasInitializer ?? 'zeros';
-  for (const [field, value] of [['kernelInitializer', kernelInitializer], ['biasInitializer', biasInitializer]] as const) {
-    if (!INITIALIZERS.includes(value)) {
-      throw new InvalidArgumentError(`dense: ${field} must be one of ${INITIALIZERS.join(', ')}, got ${describe(value)}`);
-    }
-  }
-  const activation = options.activation ?? 'linear';
-  if (!['linear', 'relu', 'softmax'].includes(activation)) {
-    throw new InvalidArgumentError(`dense: activation must be 'linear', 'relu' or 'softmax', got ${describe(activation)}`);
-  }
-  if (options.useBias !== undefined && typeof options.useBias !== 'boolean') {
-    throw new InvalidArgumentError(`dense: useBias must be true or false, got ${describe(options.useBias)}`);
-  }
+  checkInitializers('dense', kernelInitializer, biasInitializer);
+  const activation = requireChoice('dense', 'activation', options.activation ?? 'linear', ['linear', 'relu', 'softmax'] as const);
+  checkUseBias('dense', options.useBias);
   checkName('dense', options.name);
   return {
     kind: 'dense',
@@ -148,10 +139,4 @@ export function softmax(options: { name?: string } = {}): SoftmaxLayer {
   checkOptionKeys('softmax', options, ['name']);
   checkName('softmax', options.name);
   return { kind: 'softmax', name: options.name };
-}
-
-function checkName(where: string, name: unknown): void {
-  if (name !== undefined && typeof name !== 'string') {
-    throw new InvalidArgumentError(`${where}: name must be a string, got ${describe(name)}`);
-  }
 }
