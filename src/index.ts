@@ -8,6 +8,10 @@ export {
   dense, relu, dropout, softmax,
   type DenseLayer, type DenseOptions, type DropoutLayer, type Initializer, type Layer, type ReluLayer, type SoftmaxLayer,
 } from './network/layers.js';
+export {
+  conv2d, maxPooling2d, flatten,
+  type Conv2dLayer, type Conv2dOptions, type FlattenLayer, type FlattenOptions, type MaxPooling2dLayer, type MaxPooling2dOptions, type Padding,
+} from './network/image-layers.js';
 export type { KerasObject, TfjsArtifacts, TfjsModelJson, TfjsWeightSpec, TfjsWeightsGroup } from './export/tfjs-write.js';
 export { Sequential } from './model/sequential.js';
 export { loadModel } from './model/load-model.js';

@@ -21,7 +21,7 @@
 // varint, then a varint (wire type 0) or a varint length and that many bytes (wire type 2). Repeated
 // fields are written one entry at a time, as proto2 declares `dims`.
 
-import type { Layer } from '../network/layers.js';
+import { requireDenseStack, type DenseStackLayer, type Layer } from '../network/layers.js';
 import { writeFloats } from '../network/format-read.js';
 import { checkWeightShapes, resolveTopology, weightShapes } from '../network/topology.js';
 
@@ -121,6 +121,7 @@ interface Operation {
  * const session = await ort.InferenceSession.create(onnx);
  */
 export function encodeOnnx(layers: readonly Layer[], weights: readonly Float32Array[], name: string): Uint8Array {
+  requireDenseStack('toOnnx', layers, 'the ONNX export');
   const topology = resolveTopology(layers);
   const shapes = weightShapes(topology);
   checkWeightShapes('toOnnx', weights, shapes);
@@ -170,7 +171,7 @@ export function encodeOnnx(layers: readonly Layer[], weights: readonly Float32Ar
 }
 
 /** A layer as the model's doc_string lists it: "Dense 128, relu", "ReLU", "Dropout, left out". */
-function describeLayer(layer: Layer): string {
+function describeLayer(layer: DenseStackLayer): string {
   switch (layer.kind) {
     case 'dense': return `Dense ${layer.units}${layer.activation === 'linear' ? '' : `, ${layer.activation}`}${layer.useBias ? '' : ', no bias'}`;
     case 'relu': return 'ReLU';

@@ -4,7 +4,7 @@
 // a page that never does downloads none of it.
 
 import { InvalidArgumentError, SaveFailedError, describe } from '../errors.js';
-import type { Initializer, Layer } from '../network/layers.js';
+import { requireDenseStack, type Initializer, type Layer } from '../network/layers.js';
 import { writeFloats } from '../network/format-read.js';
 import { checkWeightShapes, resolveTopology, weightShapes } from '../network/topology.js';
 import { writeFileAtomic } from '../platform/files.js';
@@ -80,6 +80,7 @@ const KERAS_INITIALIZERS: Record<Initializer, KerasObject> = {
  */
 export function encodeTfjs(layers: readonly Layer[], weights: readonly Float32Array[], name: string): TfjsArtifacts {
   if (typeof name !== 'string') throw new InvalidArgumentError(`encodeTfjs: name must be a string, got ${describe(name)}`);
+  requireDenseStack('toTfjs', layers, 'the TensorFlow.js export');
   const topology = resolveTopology(layers);
   const shapes = weightShapes(topology);
   checkWeightShapes('encodeTfjs', weights, shapes);

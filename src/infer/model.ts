@@ -10,7 +10,7 @@
 // times faster than the dense kernel, and it adds the same nonzero products in the same order.
 
 import { DataNotFoundError, InvalidArgumentError, MnistWasmError, describe } from '../errors.js';
-import type { Layer } from '../network/layers.js';
+import { requireDenseStack, type Layer } from '../network/layers.js';
 import { readModel, type Fail } from '../network/format-read.js';
 import { resolveTopology, weightShapes, type Topology } from '../network/topology.js';
 import { readFileBytes } from '../platform/files.js';
@@ -92,6 +92,7 @@ export async function openModel(source: ModelSource, ready: () => Promise<void>)
   }
   let topology: Topology | undefined;
   const file = readModel(bytes, (layers) => weightShapes((topology = resolveTopology(layers))), name, SECTION_SIZES);
+  requireDenseStack(`loadModel: ${name}`, file.layers, 'the inference entry (mnist-wasm/infer)');
   const { inputDim, outputDim, nodes, paramFloats } = topology!;
   await ready();
   const kernels = instantiate();

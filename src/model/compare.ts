@@ -3,7 +3,7 @@
 
 import type { Layer } from '../network/layers.js';
 
-/** A layer as a person would write it: dense(800, inputDim 784, no bias), dropout(0.5), relu(). */
+/** A layer as a person would write it: dense(800, inputDim 784, no bias), conv2d(16, kernelSize 3×3, …), dropout(0.5), relu(). */
 function describeLayer(layer: Layer): string {
   switch (layer.kind) {
     case 'dense': {
@@ -16,6 +16,23 @@ function describeLayer(layer: Layer): string {
     }
     case 'dropout':
       return `dropout(${layer.rate})`;
+    case 'conv2d': {
+      const { filters, kernelSize, strides, padding, inputShape, useBias, activation } = layer;
+      const details = [
+        `kernelSize ${kernelSize.join('×')}`, `strides ${strides.join('×')}`, `padding ${padding}`,
+        ...(inputShape !== undefined ? [`inputShape ${inputShape.join('×')}`] : []),
+        ...(useBias ? [] : ['no bias']),
+        ...(activation !== 'linear' ? [`activation ${activation}`] : []),
+      ];
+      return `conv2d(${[filters, ...details].join(', ')})`;
+    }
+    case 'maxPooling2d': {
+      const { poolSize, strides, padding, inputShape } = layer;
+      const shape = inputShape !== undefined ? `, inputShape ${inputShape.join('×')}` : '';
+      return `maxPooling2d(poolSize ${poolSize.join('×')}, strides ${strides.join('×')}, padding ${padding}${shape})`;
+    }
+    case 'flatten':
+      return `flatten(${layer.inputShape !== undefined ? `inputShape ${layer.inputShape.join('×')}` : ''})`;
     default:
       return `${layer.kind}()`;
   }

@@ -33,7 +33,7 @@ export { crc32 };
 export interface ModelHeader {
   name: string;
   layers: Layer[];
-  /** The shape of each tensor of getWeights(): [inDim, units] for a kernel, [units] for a bias. */
+  /** The shape of each tensor of getWeights(): [inDim, units] for a dense kernel, [kh, kw, inChannels, filters] for a conv2d one, [units] for a bias. */
   weights: number[][];
   optimizer?: OptimizerHeader;
   training?: TrainingHeader;

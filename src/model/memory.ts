@@ -12,8 +12,8 @@ import type { WorkerPool } from '../threads/pool.js';
 import { CONTROL_BYTES } from '../engine/arguments.js';
 import type { Runnable, Trainee } from '../train/loop.js';
 import { OptimizerRuntime, stateRegions, type OptimizerConfig } from '../train/optimizers.js';
-import type { Topology } from '../network/topology.js';
-import { initialize } from './initializers.js';
+import { parameterTensors, type Topology } from '../network/topology.js';
+import { initializeParameters } from './initializers.js';
 import type { ModelExtras, OptimizerHeader } from './format.js';
 
 /** Regions of the arena that exist once weights do. */
@@ -77,13 +77,7 @@ export class ModelMemory {
       return this.memory;
     }
     const source = (this.seed === undefined ? fitRandom : undefined) ?? new Random(this.seed ?? randomSeed());
-    const f32 = arena.f32;
-    for (const node of this.topology.nodes) {
-      if (node.kind !== 'dense') continue;
-      const { layer, inDim, outDim } = node;
-      initialize(f32, (params >> 2) + node.weight, inDim * outDim, layer.kernelInitializer, source, inDim, outDim);
-      if (node.bias >= 0) initialize(f32, (params >> 2) + node.bias, outDim, layer.biasInitializer, source, inDim, outDim);
-    }
+    initializeParameters(arena.f32, params >> 2, this.topology, source);
     return this.memory;
   }
 
@@ -163,13 +157,7 @@ export class ModelMemory {
 
   /** Each weight tensor's offset (in floats) within a region laid out like the parameters, in getWeights order. */
   private tensorSlots(): Array<[offset: number, length: number, what: string]> {
-    const slots: Array<[number, number, string]> = [];
-    this.topology.nodes.forEach((node, i) => {
-      if (node.kind !== 'dense') return;
-      slots.push([node.weight, node.inDim * node.outDim, `layer ${i} kernel`]);
-      if (node.bias >= 0) slots.push([node.bias, node.outDim, `layer ${i} bias`]);
-    });
-    return slots;
+    return parameterTensors(this.topology).map(({ offset, length, what }) => [offset, length, what]);
   }
 
   private readRegion(region: number): Float32Array[] {

@@ -307,8 +307,8 @@ export class Sequential {
   }
 
   /**
-   * Copies of the weights, per dense layer its kernel (inDim × units, row-major) then its bias, as Keras
-   * orders them.
+   * Copies of the weights, per dense layer its kernel (inDim × units, row-major) then its bias, per
+   * conv2d layer its kernel (kh × kw × inChannels × filters) then its bias, as Keras orders them.
    *
    * @example
    * const [kernel1, bias1, kernel2, bias2] = model.getWeights();

@@ -5,6 +5,7 @@
 // sections only what it takes to skip them.
 
 import { MnistWasmError, ModelFormatError, describe, firstNonFinite } from '../errors.js';
+import { conv2d, flatten, maxPooling2d } from './image-layers.js';
 import { dense, dropout, relu, softmax, type Layer } from './layers.js';
 
 export const MAGIC = 'MNWM';
@@ -130,10 +131,22 @@ export function writeFloats(bytes: Uint8Array, at: number, tensor: Float32Array)
   return at + tensor.byteLength;
 }
 
+/**
+ * What an image layer's entry must spell out: the factories' defaults are for people, and a file that
+ * left a stride out was not written by this library.
+ */
+const REQUIRED_FIELDS = new Map<unknown, readonly string[]>([
+  ['conv2d', ['filters', 'kernelSize', 'strides', 'padding', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer']],
+  ['maxPooling2d', ['poolSize', 'strides', 'padding']],
+]);
+
 /** A layer from the header, through the factory that checks user input. */
 function rebuildLayer(value: unknown, index: number, source: string): Layer {
   const layer = value as Record<string, unknown>;
   const name = typeof layer?.name === 'string' ? layer.name : undefined;
+  const missing = (REQUIRED_FIELDS.get(layer?.kind) ?? []).find((field) => layer[field] === undefined || layer[field] === null);
+  if (missing) throw new ModelFormatError(`${source}: layer ${index} (${layer.kind}) has no ${missing}`);
+  const inputShape = (layer?.inputShape ?? undefined) as never;
   try {
     switch (layer?.kind) {
       case 'dense':
@@ -148,6 +161,16 @@ function rebuildLayer(value: unknown, index: number, source: string): Layer {
         return dropout(layer.rate as number, { name });
       case 'softmax':
         return softmax({ name });
+      case 'conv2d':
+        return conv2d({
+          filters: layer.filters as number, kernelSize: layer.kernelSize as never, strides: layer.strides as never, padding: layer.padding as never,
+          activation: layer.activation as never, useBias: layer.useBias as boolean,
+          kernelInitializer: layer.kernelInitializer as never, biasInitializer: layer.biasInitializer as never, inputShape, name,
+        });
+      case 'maxPooling2d':
+        return maxPooling2d({ poolSize: layer.poolSize as never, strides: layer.strides as never, padding: layer.padding as never, inputShape, name });
+      case 'flatten':
+        return flatten({ inputShape, name });
     }
   } catch (error) {
     if (error instanceof MnistWasmError) throw new ModelFormatError(`${source}: layer ${index}: ${error.message}`);

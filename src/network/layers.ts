@@ -1,8 +1,10 @@
 // Layer configurations: plain data, checked when made. A model turns them into shapes and regions of
-// its arena; they hold no weights themselves, so one config may be read by many models. The checks all
-// factories share are in layer-checks.ts.
+// its arena; they hold no weights themselves, so one config may be read by many models. The layers over
+// images (conv2d, maxPooling2d, flatten) are in image-layers.ts, the checks all factories share in
+// layer-checks.ts.
 
 import { InvalidArgumentError, checkOptionKeys, describe, requirePositiveInteger } from '../errors.js';
+import type { Conv2dLayer, FlattenLayer, MaxPooling2dLayer } from './image-layers.js';
 import { checkInitializers, checkName, checkUseBias, requireChoice, type Initializer } from './layer-checks.js';
 
 export type { Initializer };
@@ -54,7 +56,7 @@ export interface SoftmaxLayer {
 }
 
 /** Any layer a {@link Sequential} takes; `kind` says which. */
-export type Layer = DenseLayer | ReluLayer | DropoutLayer | SoftmaxLayer;
+export type Layer = DenseLayer | ReluLayer | DropoutLayer | SoftmaxLayer | Conv2dLayer | MaxPooling2dLayer | FlattenLayer;
 
 /** Options of {@link dense}; every one may be left out. Keras: the keyword arguments of `Dense`. */
 export interface DenseOptions {
@@ -139,4 +141,19 @@ export function softmax(options: { name?: string } = {}): SoftmaxLayer {
   checkOptionKeys('softmax', options, ['name']);
   checkName('softmax', options.name);
   return { kind: 'softmax', name: options.name };
+}
+
+/** The layers of a network of dense layers: all that the exporters and the inference entry run so far. */
+export type DenseStackLayer = DenseLayer | ReluLayer | DropoutLayer | SoftmaxLayer;
+
+/**
+ * Throws an InvalidArgumentError naming the first conv2d, maxPooling2d or flatten layer: `what` (the
+ * ONNX export, …) runs dense, relu, dropout and softmax layers only, and would otherwise write a
+ * wrong file or crash.
+ */
+export function requireDenseStack(where: string, layers: readonly Layer[], what: string): asserts layers is readonly DenseStackLayer[] {
+  const index = layers.findIndex((layer) => layer.kind === 'conv2d' || layer.kind === 'maxPooling2d' || layer.kind === 'flatten');
+  if (index >= 0) {
+    throw new InvalidArgumentError(`${where}: layer ${index} is a ${layers[index].kind} layer, which ${what} does not run; it takes dense, relu, dropout and softmax layers`);
+  }
 }
