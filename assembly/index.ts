@@ -13,6 +13,8 @@ export {
 } from "./activations";
 export { softmaxCrossEntropy, softmax } from "./loss";
 export { augmentRows } from "./augment";
+export { im2col, im2colReference, col2im, col2imReference } from "./conv";
+export { maxPoolForward, maxPoolForwardReference, maxPoolBackward, maxPoolBackwardReference } from "./pool";
 export {
   sgdUpdate, sgdUpdateReference, sgdMomentumUpdate, sgdMomentumUpdateReference, adamUpdate, adamUpdateReference,
   rmspropUpdate, rmspropUpdateReference,

@@ -52,6 +52,28 @@ export interface Kernels {
   softmax(probabilities: number, logits: number, batch: number, classes: number): void;
   augmentRows(out: number, data: number, order: number, from: number, count: number, width: number, height: number,
     params: number, paramStride: number, basisX: number, basisY: number, k: number, stride: number, scratch: number, cutoff: number): void;
+  /** cols (batch·outHeight·outWidth, kernelH·kernelW·channels) = the convolution windows of NHWC input, 0 in the padding (assembly/conv.ts). */
+  im2col(cols: number, input: number, batch: number, height: number, width: number, channels: number, outHeight: number, outWidth: number,
+    kernelH: number, kernelW: number, strideH: number, strideW: number, padTop: number, padLeft: number): void;
+  /** Scalar reference for `im2col`, the same bits. */
+  im2colReference(cols: number, input: number, batch: number, height: number, width: number, channels: number, outHeight: number, outWidth: number,
+    kernelH: number, kernelW: number, strideH: number, strideW: number, padTop: number, padLeft: number): void;
+  /** The adjoint of `im2col`: dinput = 0, then each dcols element added where `im2col` read it, in the order oy, ox, ky, kx, c. */
+  col2im(dinput: number, dcols: number, batch: number, height: number, width: number, channels: number, outHeight: number, outWidth: number,
+    kernelH: number, kernelW: number, strideH: number, strideW: number, padTop: number, padLeft: number): void;
+  /** Scalar reference for `col2im`, the same bits. */
+  col2imReference(dinput: number, dcols: number, batch: number, height: number, width: number, channels: number, outHeight: number, outWidth: number,
+    kernelH: number, kernelW: number, strideH: number, strideW: number, padTop: number, padLeft: number): void;
+  /** NHWC max pooling: out and argmax (i32, (y·width + x)·channels + c within the image, first of ties, −1 for an all-padding window) (assembly/pool.ts). */
+  maxPoolForward(out: number, argmax: number, input: number, batch: number, height: number, width: number, channels: number, outHeight: number, outWidth: number,
+    poolH: number, poolW: number, strideH: number, strideW: number, padTop: number, padLeft: number): void;
+  /** Scalar reference for `maxPoolForward`, the same bits. */
+  maxPoolForwardReference(out: number, argmax: number, input: number, batch: number, height: number, width: number, channels: number, outHeight: number, outWidth: number,
+    poolH: number, poolW: number, strideH: number, strideW: number, padTop: number, padLeft: number): void;
+  /** dinput = 0, then dinput[b, argmax] += dout for every output of `maxPoolForward`, in order. */
+  maxPoolBackward(dinput: number, dout: number, argmax: number, batch: number, height: number, width: number, channels: number, outHeight: number, outWidth: number): void;
+  /** Scalar reference for `maxPoolBackward`, the same bits. */
+  maxPoolBackwardReference(dinput: number, dout: number, argmax: number, batch: number, height: number, width: number, channels: number, outHeight: number, outWidth: number): void;
   sgdUpdate(param: number, grad: number, count: number, lr: number, weightDecay: number): void;
   sgdUpdateReference(param: number, grad: number, count: number, lr: number, weightDecay: number): void;
   sgdMomentumUpdate(param: number, grad: number, velocity: number, count: number, lr: number, momentum: number, weightDecay: number, nesterov: boolean): void;
