@@ -19,8 +19,13 @@ const file = (what: string) => {
   return row!;
 };
 
-/** Bundled for a browser with whatever it imports (esbuild, minified, gzip level 9), as bench/size.js measures it. */
-const ENTRY_BUDGET = 6 * 1024;
+/**
+ * Bundled for a browser with whatever it imports (esbuild, minified, gzip level 9), as bench/size.js
+ * measures it. 6 KB until issue 21: reading a model file checks every layer through the same factories
+ * and shape code as the library, and those of conv2d, maxPooling2d and flatten brought the entry from
+ * 5.3 to 7.2 KB gzipped.
+ */
+const ENTRY_BUDGET = 8 * 1024;
 const WASM_BUDGET = 8 * 1024;
 
 describe('mnist-wasm/infer, as users download it', () => {

@@ -12,11 +12,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const BIN = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 
-/** SHA-256 of the saved model file, per recipe; `best` trains for 2 epochs here (its schedule follows). */
+/** SHA-256 of the saved model file, per recipe; `mlp-best` (named `best` when they were recorded) trains for 2 epochs here (its schedule follows). */
 const RECORDED: Record<string, { args: string[]; sha256: string }> = {
   seed: { args: [], sha256: 'a60c734ff4f66d7e4c780115c37dcda7d3250d13f09b13185a79d1776840a763' },
   default: { args: [], sha256: '1ca06b54c6a85521207584689f8e171870d77001e74ffcc9b589ffe82ca36ea7' },
-  best: { args: ['--epochs', '2'], sha256: '154c48a8843129c178bc8ff064c7a0a8763a3ac1f937f367d11e675c074af002' },
+  'mlp-best': { args: ['--epochs', '2'], sha256: '154c48a8843129c178bc8ff064c7a0a8763a3ac1f937f367d11e675c074af002' },
 };
 
 let folder: string;

@@ -23,10 +23,12 @@ const file = (what: string) => sizes.files.find((row) => row.what.startsWith(wha
  * KB more). The engine's reorganisation (issue 20: a module per layer kind, work items, the choice
  * between every thread and one) and fit and Sequential split into small modules, whose shared state
  * keeps its property names where closures' variables had minified to one letter, brought it to
- * 34,833. An app that only predicts imports mnist-wasm/infer instead (test/infer-size.test.ts).
+ * 34,833. Convolutional networks (issue 21: conv2d, maxPooling2d and flatten, their checks and
+ * shapes, their engine modules, and rmsprop) brought it to 38,857. An app that only predicts imports
+ * mnist-wasm/infer instead (test/infer-size.test.ts).
  * Growing it further is a decision to write down here, not a drift.
  */
-const BROWSER_ENTRY_BUDGET = 34_833 + 1024;
+const BROWSER_ENTRY_BUDGET = 38_857 + 1024;
 const WASM_BUDGET = 25 * 1024;
 
 describe('npm run size', () => {

@@ -31,7 +31,7 @@ const MODEL: Flag = {
 const COMMANDS: Record<CommandName, CommandHelp> = {
   train: {
     usage: 'mnist-wasm train [options]',
-    summary: 'trains a multi-layer perceptron on MNIST (or any data set in its IDX format) and reports test accuracy; Ctrl-C stops it at the next batch and saves a checkpoint (with --checkpoint)',
+    summary: 'trains a network (a multi-layer perceptron or a convolutional one, as the recipe says) on MNIST (or any data set in its IDX format) and reports test accuracy; Ctrl-C stops it at the next batch and saves a checkpoint (with --checkpoint)',
     flags: [
       { flag: '--recipe NAME', text: 'a recipe below; default: default' },
       DATA,
@@ -40,7 +40,7 @@ const COMMANDS: Record<CommandName, CommandHelp> = {
       { flag: '--learning-rate X', text: '(initial) learning rate' },
       { flag: '--optimizer NAME', text: 'sgd, adam or rmsprop' },
       { flag: '--momentum X', text: 'SGD momentum in [0, 1); Nesterov when above 0' },
-      { flag: '--hidden LIST', text: 'hidden layer widths, comma-separated, e.g. 800 or 1024,1024 (empty for none)' },
+      { flag: '--hidden LIST', text: "widths of the dense hidden layers (after a recipe's convolutions, if any), comma-separated, e.g. 800 or 1024,1024 (empty for none)" },
       { flag: '--dropout X', text: 'dropout rate after each hidden layer, in [0, 1)' },
       { flag: '--seed N', text: 'seed of initialisation, shuffling and dropout (an integer from 0 to 4294967295)' },
       THREADS,

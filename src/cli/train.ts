@@ -2,10 +2,11 @@
 // terminal and Ctrl-C stopping at the next batch, then tests, reports and saves it. Apart from main.ts,
 // which reads the command and runs the short ones, since training is most of what the command does.
 
-import { TrainingInterruptedError } from '../errors.js';
+import { InvalidArgumentError, TrainingInterruptedError } from '../errors.js';
 import { loadMnist, type Dataset } from '../data/mnist.js';
 import { toCategorical } from '../data/categorical.js';
 import { dense, dropout, relu, softmax, type Layer } from '../network/layers.js';
+import { conv2d, flatten, maxPooling2d } from '../network/image-layers.js';
 import { Sequential } from '../model/sequential.js';
 import { init, kernelBuild } from '../wasm/kernels.js';
 import { adam, rmsprop, sgd } from '../train/optimizers.js';
@@ -157,14 +158,28 @@ async function writeReport(
 const REPORT_MISTAKES = 200;
 
 function buildLayers(recipe: Recipe, inputDim: number, classes: number): Layer[] {
-  const layers: Layer[] = [];
-  let width = inputDim;
+  const layers: Layer[] = recipe.conv ? convolutions(recipe, inputDim) : [];
+  let width = recipe.conv ? undefined : inputDim;
   for (const units of recipe.hidden) {
     layers.push(dense(units, { inputDim: width, kernelInitializer: recipe.kernelInitializer }), relu());
     if (recipe.dropout > 0) layers.push(dropout(recipe.dropout));
     width = units;
   }
   layers.push(dense(classes, { inputDim: width, kernelInitializer: recipe.kernelInitializer }), softmax());
+  return layers;
+}
+
+/** A recipe's convolutions over square one-channel images of `inputDim` pixels, then flatten. */
+function convolutions(recipe: Recipe, inputDim: number): Layer[] {
+  const side = Math.round(Math.sqrt(inputDim));
+  if (side * side !== inputDim) throw new InvalidArgumentError(`recipe ${recipe.name} needs square images; these have ${inputDim} pixels`);
+  const layers: Layer[] = [];
+  recipe.conv!.forEach(({ filters, kernelSize, pool }, i) => {
+    const inputShape: [number, number, number] | undefined = i === 0 ? [side, side, 1] : undefined;
+    layers.push(conv2d({ filters, kernelSize, activation: 'relu', kernelInitializer: recipe.kernelInitializer, inputShape }));
+    if (pool) layers.push(maxPooling2d({ poolSize: pool }));
+  });
+  layers.push(flatten());
   return layers;
 }
 

@@ -46,12 +46,11 @@ export const PHASE_NAMES: Record<number, string> = {
 };
 
 /**
- * Rows per item: 32 in the phases around a sparse first layer; more where an item runs a whole
- * dense layer by rows, since every call streams the layer's weights through the cache once more
- * (denseForward), or packs them once more (a sparse first layer at inference, assembly/sparse.ts).
+ * Rows per item: 32 in the phases around a sparse first layer; the plan's rowsPerItem in a dense
+ * batch's (plan.ts); 128 at inference, where each call of a sparse first layer packs its weights
+ * once more (assembly/sparse.ts).
  */
 const ROWS_PER_ITEM = 32;
-const DENSE_ROWS_PER_ITEM = 64;
 const INFERENCE_ROWS_PER_ITEM = 128;
 
 /** What an item of a phase does. */
@@ -84,7 +83,7 @@ export function phaseItems(plan: Plan, phase: number, rows: number, sparse: bool
       if (layer >= skip) share(LAYER_KINDS[op.kind].updateItems!(op), (item) => ({ kind: 'update', layer, item }));
     });
   } else {
-    const size = phase === Phase.InferRows ? INFERENCE_ROWS_PER_ITEM : phase === Phase.TrainRows ? DENSE_ROWS_PER_ITEM : ROWS_PER_ITEM;
+    const size = phase === Phase.InferRows ? INFERENCE_ROWS_PER_ITEM : phase === Phase.TrainRows ? plan.rowsPerItem : ROWS_PER_ITEM;
     share(Math.ceil(rows / size), (i) => ({ kind: 'rows', first: i * size, count: Math.min(size, rows - i * size) }));
   }
   const runs = [0];

@@ -6,7 +6,7 @@ import type { AugmentConfig } from './augment.js';
 
 /** An operation of one layer kind, as its module (layers/) emits and runs it. */
 export interface Op {
-  kind: 'dense' | 'relu' | 'dropout' | 'softmax';
+  kind: 'dense' | 'relu' | 'dropout' | 'softmax' | 'conv2d' | 'maxPooling2d' | 'flatten';
 }
 
 /** A forward operation: it reads `input` and writes `output`, (rows, width) each. */
@@ -86,6 +86,8 @@ export interface Plan {
   scratchBytes: number;
   /** Set when fit augments its training images. */
   augment: AugmentPlan | undefined;
+  /** Rows per item of a dense batch's training phase, which is also a convolution's chunk of rows for its partial weight gradients (layers/conv2d.ts). */
+  rowsPerItem: number;
   /** Each layer kind's operations (see layers/): forward in training and in inference, in the order they run. */
   training: ForwardOp[];
   inference: ForwardOp[];

@@ -18,6 +18,14 @@ import { SPARSE_ENTRY_BYTES, firstLayerGradient } from './layers/dense-sparse.js
 import type { AugmentPlan, ModelRegions, Plan, UpdateRule } from './plan-types.js';
 
 /**
+ * Rows per item of a dense batch's training phase: a dense layer's item streams its weights through
+ * the cache once, so items are larger; a convolution's items are smaller, since a few large items
+ * share badly between threads, and each item's partial weight gradient is small.
+ */
+const DENSE_ROWS_PER_ITEM = 64;
+const CONV_ROWS_PER_ITEM = 16;
+
+/**
  * Lays out a plan for batches of up to `capacity` rows from address `base`; returns it and the bytes
  * it takes. `optimizer` is undefined for an inference-only plan.
  */
@@ -45,8 +53,9 @@ export function buildPlan(
   const cscEntries = training ? take(nonzeros * SPARSE_ENTRY_BYTES) : 0;
   const augment = augmentConfig && augmentPlan(augmentConfig, capacity, inputDim, take);
 
+  const rowsPerItem = topology.nodes.some((node) => node.kind === 'conv2d') ? CONV_ROWS_PER_ITEM : DENSE_ROWS_PER_ITEM;
   const builder: PlanBuilder = {
-    capacity, training, params: regions.params, take, floats, x,
+    capacity, training, params: regions.params, take, floats, x, rowsPerItem,
     act: x, inferAct: x, gradient: 0, forward: [], inference: [], backward: [], updates: [], masks: [], scratchBytes: 0,
   };
   for (const node of topology.nodes) LAYER_KINDS[node.kind].plan(node as never, builder);
@@ -59,7 +68,7 @@ export function buildPlan(
   const plan: Plan = {
     capacity, inputDim, outputDim, params: regions.params, grads: training ? regions.grads : 0,
     state: training ? regions.state : [0, 0, 0], optimizer, control: regions.control,
-    table, x, targets, rowStats, rowRange, csrEntries, cscStart, cscEntries, scratch, scratchBytes, augment,
+    table, x, targets, rowStats, rowRange, csrEntries, cscStart, cscEntries, scratch, scratchBytes, augment, rowsPerItem,
     training: builder.forward, inference: builder.inference, backward: builder.backward, updates: builder.updates, masks: builder.masks,
     // An inference plan's loss (evaluate) writes a gradient too, which nothing reads.
     trainingLogits: builder.act, dlogits: training ? builder.gradient : floats(capacity * outputDim),

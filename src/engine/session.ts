@@ -40,15 +40,18 @@ export class Session {
   private choice = new ThreadChoice(1);
   /** When the current training step started (performance.now()). */
   private stepStarted = 0;
+  /** Whether the first layer can take the sparse kernels: a dense layer (layers/dense-sparse.ts). */
+  private readonly sparseCapable: boolean;
 
   /** Leases memory and copies the data sets in; `optimizer` undefined makes an inference-only session. */
   constructor(model: SessionModel, capacity: number, data: readonly DataSpec[], optimizer?: UpdateRule, augment?: AugmentConfig) {
     const { arena, topology } = model;
     this.arena = arena;
     const { inputDim, outputDim } = topology;
+    this.sparseCapable = topology.nodes[0].kind === 'dense';
     let bytes = 0;
     const layouts = data.map((spec) => {
-      const layout = layOut(spec, inputDim, outputDim, bytes);
+      const layout = layOut({ ...spec, csr: spec.csr && this.sparseCapable }, inputDim, outputDim, bytes);
       bytes = layout.end;
       return layout;
     });
@@ -100,7 +103,7 @@ export class Session {
     const i32 = this.arena.i32;
     i32[c + Word.KEY0] = random.nextUint32() | 0;
     i32[c + Word.KEY1] = random.nextUint32() | 0;
-    if (sparse) {
+    if (sparse && this.sparseCapable) {
       this.run(Phase.TrainInput);
       this.run(Phase.FirstLayer);
       this.run(Phase.TrainRest);
@@ -160,8 +163,9 @@ export class Session {
   }
 
   /** Written for every call: a nested call (a predict in a callback) shares the control block. */
-  private setArguments(data: DataSet, from: number, count: number, sparse: boolean, ordered: boolean, threads = this.pool?.threads ?? 1): void {
+  private setArguments(data: DataSet, from: number, count: number, wantSparse: boolean, ordered: boolean, threads = this.pool?.threads ?? 1): void {
     this.threads = threads;
+    const sparse = wantSparse && this.sparseCapable;
     const i32 = this.arena.i32;
     const c = this.plan.control >> 2;
     i32[c + Word.ROWS] = count;

@@ -29,6 +29,8 @@ export interface PlanBuilder {
   masks: MaskSpec[];
   /** The most scratch any operation needs per thread, in bytes. */
   scratchBytes: number;
+  /** Rows per item of a dense batch's training phase (Plan.rowsPerItem). */
+  rowsPerItem: number;
 }
 
 /** What a module's operations run with on one thread: the plan, and a program to write kernel calls into (see runner.ts). */

@@ -1,5 +1,5 @@
-// ReLU: max(0, x). Right after a dense layer it is that layer's epilogue (no buffer, no kernel call of
-// its own), and its backward gate rides on the input gradient of the dense layer above, if that one
+// ReLU: max(0, x). Right after a dense or convolution layer it is that layer's epilogue (no buffer,
+// no kernel call of its own), and its backward gate rides on the input gradient of the dense layer above, if that one
 // is transposed (dense.ts); otherwise it runs here, in place on the gradient.
 
 import type { ElementwiseNode } from '../../network/topology.js';
@@ -21,8 +21,8 @@ interface ReluBackwardOp extends Op {
 }
 
 function plan(node: ElementwiseNode, b: PlanBuilder): void {
-  const previous = b.forward[b.forward.length - 1] as DenseOp | undefined;
-  if (previous?.kind === 'dense' && previous.output === b.act && !previous.relu && previous.mask === 0) {
+  const previous = b.forward[b.forward.length - 1] as (ForwardOp & Pick<DenseOp, 'relu' | 'mask'>) | undefined;
+  if ((previous?.kind === 'dense' || previous?.kind === 'conv2d') && previous.output === b.act && !previous.relu && previous.mask === 0) {
     previous.relu = true;
     (b.inference[b.inference.length - 1] as DenseOp).relu = true;
   } else {

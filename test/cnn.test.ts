@@ -1,0 +1,127 @@
+// Convolutional networks through the engine: gradients against finite differences, the same bits on
+// any number of threads (real MNIST), learning, and a model file's round trip.
+
+import { describe, expect, it } from 'vitest';
+import {
+  Sequential, adam, conv2d, dense, flatten, init, loadMnist, maxPooling2d, relu, sgd, softmax, toCategorical,
+} from 'mnist-wasm';
+import { CONTROL_BYTES } from '../dist/engine/arguments.js';
+import { updateRule } from '../dist/train/optimizers.js';
+import { resolveTopology } from '../dist/network/topology.js';
+import { Random } from '../dist/random.js';
+import { Session } from '../dist/engine/session.js';
+import { Arena } from '../dist/wasm/arena.js';
+import { instantiateKernels } from '../dist/wasm/kernels.js';
+
+/** The parameters a topology's layers use (not the alignment padding between them), as float offsets. */
+function usedParameters(topology: ReturnType<typeof resolveTopology>): number[] {
+  const used: number[] = [];
+  for (const node of topology.nodes) {
+    if (node.kind === 'dense') {
+      for (let i = 0; i < node.inDim * node.outDim; i++) used.push(node.weight + i);
+      if (node.bias >= 0) for (let i = 0; i < node.outDim; i++) used.push(node.bias + i);
+    } else if (node.kind === 'conv2d') {
+      const filters = node.outShape[2];
+      for (let i = 0; i < node.kernel[0] * node.kernel[1] * node.inShape[2] * filters; i++) used.push(node.weight + i);
+      if (node.bias >= 0) for (let i = 0; i < filters; i++) used.push(node.bias + i);
+    }
+  }
+  return used;
+}
+
+describe('a convolutional network', () => {
+  it('has the gradients of central finite differences, for every parameter', async () => {
+    await init();
+    const topology = resolveTopology([
+      conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [7, 5, 2] }),
+      maxPooling2d({ poolSize: 2, padding: 'same' }),
+      conv2d({ filters: 4, kernelSize: [2, 3], strides: [1, 2], useBias: false }),
+      relu(),
+      flatten(),
+      dense(5, { activation: 'relu' }),
+      dense(3),
+      softmax(),
+    ]);
+    const rows = 5;
+    const arena = new Arena(instantiateKernels());
+    const bytes = topology.paramFloats * 4;
+    const params = arena.reserve(bytes);
+    const grads = arena.reserve(bytes);
+    const state: [number, number, number] = [arena.reserve(bytes), arena.reserve(bytes), 0];
+    const control = arena.reserve(CONTROL_BYTES);
+    const random = new Random(3);
+    const f32 = arena.f32;
+    const used = usedParameters(topology);
+    for (const i of used) f32[(params >> 2) + i] = random.nextFloat() - 0.5;
+    const x = Float32Array.from({ length: rows * 70 }, () => 2 * random.nextFloat() - 1);
+    const y = new Float32Array(rows * 3);
+    for (let r = 0; r < rows; r++) y[r * 3 + random.nextBelow(3)] = 1;
+    // Adam at a learning rate of 0 keeps the gradient in its region and moves nothing.
+    const session = new Session({ arena, topology, regions: { params, grads, state, control } }, rows, [{ x, y, rows, ordered: true }], updateRule(adam()));
+    const meanLoss = (): number => session.trainRows(0, 0, rows, false, new Random(7)).lossSum / rows;
+    meanLoss();
+    session.update(0);
+    const analytic = f32.slice(grads >> 2, (grads >> 2) + topology.paramFloats);
+
+    const h = 1e-3;
+    const errors: number[] = [];
+    for (const i of used) {
+      const at = (params >> 2) + i;
+      const original = f32[at];
+      f32[at] = original + h;
+      const plus = meanLoss();
+      f32[at] = original - h;
+      const minus = meanLoss();
+      f32[at] = original;
+      errors.push(Math.abs((plus - minus) / (2 * h) - analytic[i]) / (5e-4 + 1e-2 * Math.abs(analytic[i])));
+    }
+    session.close();
+    // A step of h may move a ReLU's kink or a window's maximum; a handful of parameters may show it, no more.
+    const bad = errors.filter((error) => error >= 1).length;
+    expect(bad).toBeLessThanOrEqual(Math.ceil(used.length / 100));
+    expect(errors.sort((a, b) => a - b)[Math.floor(errors.length * 0.9)]).toBeLessThan(0.2);
+    expect(used.some((i) => Math.abs(analytic[i]) > 1e-2)).toBe(true);
+  });
+
+  const cnn = () => new Sequential([
+    conv2d({ filters: 8, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }),
+    maxPooling2d({ poolSize: 2 }),
+    conv2d({ filters: 16, kernelSize: 3, activation: 'relu' }),
+    maxPooling2d({ poolSize: 2 }),
+    flatten(),
+    dense(32, { activation: 'relu' }),
+    dense(10),
+    softmax(),
+  ], { seed: 5 });
+
+  it('trains to the same bits on 1, 2 and 3 threads (real MNIST)', async () => {
+    await init();
+    const { train } = await loadMnist();
+    const rows = 600;
+    const x = train.images.subarray(0, rows * 784);
+    const y = toCategorical(train.labels.subarray(0, rows), 10);
+    const weights = async (threads: number) => {
+      const model = cnn();
+      model.compile({ loss: 'categoricalCrossentropy', optimizer: sgd({ learningRate: 0.05, momentum: 0.9 }) });
+      await model.fit(x, y, { epochs: 1, batchSize: 100, threads, seed: 9 });
+      return new Uint8Array(model.toBytes());
+    };
+    const one = await weights(1);
+    expect(await weights(2)).toEqual(one);
+    expect(await weights(3)).toEqual(one);
+  }, 120_000);
+
+  it('learns MNIST, and keeps its predictions through a model file', async () => {
+    await init();
+    const { train, test } = await loadMnist();
+    const rows = 6000;
+    const model = cnn();
+    model.compile({ loss: 'categoricalCrossentropy', optimizer: adam({ learningRate: 0.003 }), metrics: ['accuracy'] });
+    await model.fit(train.images.subarray(0, rows * 784), toCategorical(train.labels.subarray(0, rows), 10), { epochs: 2, batchSize: 50, seed: 1 });
+    const xTest = test.images.subarray(0, 1000 * 784);
+    const [, accuracy] = model.evaluate(xTest, toCategorical(test.labels.subarray(0, 1000), 10));
+    expect(accuracy).toBeGreaterThan(0.93);
+    const copy = Sequential.fromBytes(model.toBytes());
+    expect(copy.predict(xTest)).toEqual(model.predict(xTest));
+  }, 120_000);
+});
