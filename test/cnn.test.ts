@@ -1,9 +1,12 @@
 // Convolutional networks through the engine: gradients against finite differences, the same bits on
 // any number of threads (real MNIST), learning, and a model file's round trip.
 
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  Sequential, adam, conv2d, dense, flatten, init, loadMnist, maxPooling2d, relu, sgd, softmax, toCategorical,
+  ModelFormatError, Sequential, TrainingInterruptedError, adam, conv2d, dense, flatten, init, loadMnist, maxPooling2d, relu, sgd, softmax, toCategorical,
 } from 'mnist-wasm';
 import { CONTROL_BYTES } from '../dist/engine/arguments.js';
 import { updateRule } from '../dist/train/optimizers.js';
@@ -124,4 +127,58 @@ describe('a convolutional network', () => {
     const copy = Sequential.fromBytes(model.toBytes());
     expect(copy.predict(xTest)).toEqual(model.predict(xTest));
   }, 120_000);
+
+  it('resumes an interrupted fit to the same bits, and trains on augmented digits to the same bits on 1 and 2 threads', async () => {
+    await init();
+    const { train } = await loadMnist();
+    const rows = 400;
+    const x = train.images.subarray(0, rows * 784);
+    const y = toCategorical(train.labels.subarray(0, rows), 10);
+    const folder = await mkdtemp(join(tmpdir(), 'mnist-wasm-cnn-'));
+    const compiled = () => {
+      const model = cnn();
+      model.compile({ loss: 'categoricalCrossentropy', optimizer: adam({ learningRate: 0.002 }) });
+      return model;
+    };
+    const options = { epochs: 2, batchSize: 50, seed: 4, augment: { translate: 1, rotate: 8 } };
+    try {
+      const whole = compiled();
+      await whole.fit(x, y, { ...options, threads: 2 });
+      const path = join(folder, 'cnn.ckpt');
+      const controller = new AbortController();
+      let epoch = 0;
+      const stopped = compiled();
+      const error = await stopped.fit(x, y, {
+        ...options, threads: 1, checkpoint: { path }, signal: controller.signal,
+        callbacks: { onEpochBegin: (e) => void (epoch = e), onBatchEnd: (batch) => void (epoch === 1 && batch === 2 && controller.abort()) },
+      }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TrainingInterruptedError);
+      const resumed = compiled();
+      await resumed.fit(x, y, { ...options, threads: 2, resume: path });
+      expect(resumed.toBytes({ includeOptimizer: true })).toEqual(whole.toBytes({ includeOptimizer: true }));
+      const oneThread = compiled();
+      await oneThread.fit(x, y, { ...options, threads: 1 });
+      expect(oneThread.toBytes()).toEqual(whole.toBytes());
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('refuses damaged model files of a CNN cleanly', async () => {
+    const bytes = cnn().toBytes();
+    const random = new Random(12);
+    for (let i = 0; i < 300; i++) {
+      const copy = bytes.slice();
+      const at = 12 + random.nextBelow(Math.min(copy.length - 12, 2000));
+      copy[at] ^= 1 + random.nextBelow(255);
+      let error: unknown;
+      try {
+        Sequential.fromBytes(copy);
+      } catch (e) {
+        error = e;
+      }
+      // A flipped byte in the header or the weights breaks the checksum or the header's checks: never a crash.
+      expect(error).toBeInstanceOf(ModelFormatError);
+    }
+  });
 });
