@@ -63,7 +63,8 @@ async function withDemoPage(isolated: boolean, use: (page: Page) => Promise<void
   }
 }
 
-async function trainInPage(page: Page, epochs: number): Promise<{ accuracy: number; loss: number; threads: number }> {
+async function trainInPage(page: Page, epochs: number, network = 'mlp'): Promise<{ accuracy: number; loss: number; threads: number }> {
+  await page.selectOption('#network', network);
   await page.fill('#epochs', String(epochs));
   await page.click('#train');
   await page.waitForSelector('body[data-accuracy], body[data-error]', { timeout: 240_000 });
@@ -134,6 +135,26 @@ describe.skipIf(!hasChromium)('the demo page (examples/web) in Chromium', () => 
       expect(accuracy).toBeGreaterThan(0.95);
     });
   });
+
+  it('trains the convolutional network too, on every core, with the same bits as in Node', async () => {
+    await withDemoPage(true, async (page) => {
+      const result = await trainInPage(page, 1, 'cnn');
+      expect(result.threads).toBe(2);
+      const { loadMnist, toCategorical } = (await import(join(project, 'node_modules/mnist-wasm/dist/index.js'))) as typeof import('mnist-wasm');
+      const { buildModel, BATCH_SIZES, SEED } = (await import(join(demo, 'recipe.js'))) as {
+        buildModel(epochs: number, images: number, network: string): import('mnist-wasm').Sequential;
+        BATCH_SIZES: Record<string, number>;
+        SEED: number;
+      };
+      const { train, test } = await loadMnist();
+      const model = buildModel(1, train.count, 'cnn');
+      await model.fit(train.images, toCategorical(train.labels, 10), { batchSize: BATCH_SIZES.cnn, epochs: 1, seed: SEED, threads: 1 });
+      const [loss, accuracy] = model.evaluate(test.images, toCategorical(test.labels, 10));
+      expect(result.accuracy).toBe(accuracy);
+      expect(result.loss).toBe(loss);
+      expect(accuracy).toBeGreaterThan(0.97);
+    });
+  }, 300_000);
 });
 
 describe.skipIf(!hasChromium)('the training report (mnist-wasm train --report) in Chromium', () => {

@@ -20,7 +20,7 @@ $('settings').addEventListener('submit', (event) => {
   for (const list of Object.values(curves)) list.length = 0;
   $('train').disabled = true;
   document.body.removeAttribute('data-accuracy');
-  trainer.postMessage({ type: 'train', epochs });
+  trainer.postMessage({ type: 'train', epochs, network: $('network').value });
 });
 
 trainer.onmessage = ({ data: message }) => {

@@ -3,14 +3,14 @@
 // (mnist-wasm starts its own worker threads from here); otherwise on this one thread.
 
 import { MNIST_FILE_NAMES, kernelBuild, loadMnist, toCategorical } from 'mnist-wasm';
-import { BATCH_SIZE, SEED, buildModel } from './recipe.js';
+import { BATCH_SIZES, SEED, buildModel } from './recipe.js';
 
 const CLASSES = 10;
 let model;
 
 self.onmessage = async ({ data: message }) => {
   try {
-    if (message.type === 'train') await train(message.epochs);
+    if (message.type === 'train') await train(message.epochs, message.network ?? 'mlp');
     else if (message.type === 'predict') post({ type: 'prediction', probabilities: Array.from(model.predict(message.pixels)) });
   } catch (error) {
     post({ type: 'error', message: `${error.name}: ${error.message}` });
@@ -21,7 +21,7 @@ function post(message) {
   self.postMessage(message);
 }
 
-async function train(epochs) {
+async function train(epochs, network) {
   post({ type: 'status', text: 'Downloading MNIST (55 MB)…' });
   const files = Object.fromEntries(
     Object.entries(MNIST_FILE_NAMES).map(([part, name]) => [part, new URL(`/mnist/${name}`, self.location.href)]),
@@ -29,15 +29,16 @@ async function train(epochs) {
   const { train, test } = await loadMnist({ files });
   const testTargets = toCategorical(test.labels, CLASSES);
 
-  const stepsPerEpoch = Math.ceil(train.count / BATCH_SIZE);
-  model = buildModel(epochs, train.count);
+  const batchSize = BATCH_SIZES[network];
+  const stepsPerEpoch = Math.ceil(train.count / batchSize);
+  model = buildModel(epochs, train.count, network);
   const threads = self.crossOriginIsolated ? navigator.hardwareConcurrency : 1;
   post({ type: 'start', epochs, stepsPerEpoch, threads, build: kernelBuild() });
 
   const started = performance.now();
   let epoch = 0;
   await model.fit(train.images, toCategorical(train.labels, CLASSES), {
-    batchSize: BATCH_SIZE, epochs, seed: SEED, threads, validationData: [test.images, testTargets],
+    batchSize, epochs, seed: SEED, threads, validationData: [test.images, testTargets],
     callbacks: {
       onEpochBegin: (index) => { epoch = index; },
       onBatchEnd: (batch, logs) => post({ type: 'batch', epoch, batch, loss: logs.loss, accuracy: logs.accuracy }),
