@@ -1,13 +1,15 @@
 // The inference entry (mnist-wasm/infer): a model file read by it predicts the same bits as
-// Sequential.predict of the main entry, on the real MNIST test set; damaged files are refused with a
-// ModelFormatError, the main entry's own class; it loads its own forward-only kernels.
+// Sequential.predict of the main entry, on the real MNIST test set, dense and convolutional; damaged
+// files are refused with a ModelFormatError, the main entry's own class; it loads its own
+// forward-only kernels.
 
 import { readFile, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  ModelFormatError, Sequential, dense, dropout, loadMnist, relu, sgd, softmax, toCategorical, type Dataset,
+  ModelFormatError, Sequential, adam, conv2d, dense, dropout, flatten, loadMnist, maxPooling2d, relu, sgd, softmax, toCategorical, type Dataset,
 } from 'mnist-wasm';
 import * as infer from 'mnist-wasm/infer';
 import { crc32 } from '../dist/model/format.js';
@@ -115,7 +117,7 @@ describe('mnist-wasm/infer predicts the bits Sequential.predict does', () => {
     expectSameBits(infer.predict(loaded, digits), model.predict(digits));
   });
 
-  it('a ReLU after a dropout (not fused), and a model without a softmax (raw outputs)', async () => {
+  it('a ReLU after a dropout (fused into the dense layer, as predict fuses it), and a model without a softmax (raw outputs)', async () => {
     const x = test.images.subarray(0, 1000 * 784);
     for (const layers of [
       [dense(48, { inputDim: 784 }), dropout(0.3), relu(), dense(10), softmax()],
@@ -138,6 +140,72 @@ describe('mnist-wasm/infer predicts the bits Sequential.predict does', () => {
     const fromCheckpoint = Sequential.fromBytes(saves[0]);
     await infer.init();
     expectSameBits(infer.predict(await infer.loadModel(saves[0]), image), fromCheckpoint.predict(image));
+  });
+});
+
+describe('mnist-wasm/infer runs convolutional networks, with the bits of Sequential.predict', () => {
+  /** The same package as CommonJS, as Node's require finds it: a module of its own, with its own kernels. */
+  const inferCjs = createRequire(import.meta.url)('../dist/cjs/infer.cjs') as typeof infer;
+
+  it('conv 3x3x8 same, max pool 2, conv 3x3x16 stride 2, dense 32, dense 10, fit on 1,000 images: 500 test images through the ES module and the CommonJS entry', async () => {
+    const model = new Sequential([
+      conv2d({ inputShape: [28, 28, 1], filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' }),
+      maxPooling2d({ poolSize: 2 }),
+      conv2d({ filters: 16, kernelSize: 3, strides: 2, activation: 'relu' }),
+      flatten(),
+      dense(32, { activation: 'relu' }),
+      dense(10, { activation: 'softmax' }),
+    ], { seed: 7 });
+    model.compile({ loss: 'categoricalCrossentropy', optimizer: adam({ learningRate: 0.004 }) });
+    const before = model.predict(test.images.subarray(0, 784));
+    await model.fit(train.images.subarray(0, 1000 * 784), toCategorical(train.labels.subarray(0, 1000), 10), { batchSize: 64, epochs: 1, seed: 1, threads: 1 });
+    expect(model.predict(test.images.subarray(0, 784))).not.toEqual(before);
+    const x = test.images.subarray(0, 500 * 784);
+    const expected = model.predict(x);
+    const bytes = model.toBytes();
+    for (const entry of [infer, inferCjs]) {
+      const loaded = await entry.loadModel(bytes);
+      expect(loaded).toMatchObject({ inputDim: 784, outputDim: 10 });
+      expect(entry.predict(loaded, x)).toEqual(expected);
+      expectSameBits(entry.predict(loaded, x), expected);
+      expectSameBits(entry.predict(loaded, asFloats(x)), model.predict(asFloats(x)));
+      expectSameBits(entry.predict(loaded, x.subarray(784 * 3, 784 * 4)), expected.subarray(30, 40));
+    }
+  });
+
+  it("odd sizes: an even kernel's 'same' padding (more after than before), strides 3 and 2, a 3x3 stride 2 'same' pool, no bias; a flatten first (no sparse path)", async () => {
+    const x = test.images.subarray(0, 137 * 784);
+    for (const layers of [
+      [
+        conv2d({ inputShape: [28, 28, 1], filters: 5, kernelSize: [4, 3], strides: [3, 2], padding: 'same' }),
+        maxPooling2d({ poolSize: 3, strides: 2, padding: 'same' }),
+        relu(),
+        conv2d({ filters: 6, kernelSize: 2, padding: 'same', activation: 'relu', useBias: false }),
+        flatten(),
+        dropout(0.2),
+        dense(10),
+        softmax(),
+      ],
+      [flatten({ inputShape: [28, 28] }), dense(32, { activation: 'relu' }), dense(10, { activation: 'softmax' })],
+    ]) {
+      const model = new Sequential(layers, { seed: 8 });
+      const loaded = await infer.loadModel(model.toBytes());
+      expectSameBits(infer.predict(loaded, x), model.predict(x));
+      expectSameBits(infer.predict(loaded, asFloats(x)), model.predict(asFloats(x)));
+    }
+  });
+
+  it('wide convolutions: rows go through in chunks that keep their windows within bounds, the bits unchanged', async () => {
+    // 0.9 MB of windows a row for the second convolution: chunks of 28 rows, the last one short.
+    const model = new Sequential([
+      conv2d({ inputShape: [28, 28, 1], filters: 32, kernelSize: 3, padding: 'same', activation: 'relu' }),
+      conv2d({ filters: 32, kernelSize: 3, padding: 'same' }),
+      maxPooling2d({ poolSize: 2 }),
+      flatten(),
+      dense(10),
+    ], { seed: 9 });
+    const x = test.images.subarray(0, 70 * 784);
+    expectSameBits(infer.predict(await infer.loadModel(model.toBytes()), x), model.predict(x));
   });
 });
 
@@ -213,11 +281,13 @@ describe('mnist-wasm/infer refuses what it cannot use', () => {
 });
 
 describe('mnist-wasm/infer loads its own kernels', () => {
-  it('build/kernels-infer.wasm: only the forward kernels (dense and sparse first layer), no imports, taken as bytes, a Module, a Response or a URL', async () => {
+  it('build/kernels-infer.wasm: only the forward kernels (dense and sparse first layer, im2col, max pooling), no imports, taken as bytes, a Module, a Response or a URL', async () => {
     const url = new URL('../build/kernels-infer.wasm', import.meta.url);
     const file = await readFile(url);
     const module = new WebAssembly.Module(file);
-    expect(WebAssembly.Module.exports(module).map((entry) => entry.name).sort()).toEqual(['denseForward', 'denseForwardSparse', 'gatherSparseF32', 'gatherSparseU8', 'heapBase', 'memory', 'reluForward', 'softmax']);
+    expect(WebAssembly.Module.exports(module).map((entry) => entry.name).sort()).toEqual([
+      'denseForward', 'denseForwardSparse', 'gatherSparseF32', 'gatherSparseU8', 'heapBase', 'im2col', 'maxPoolForward', 'memory', 'reluForward', 'softmax',
+    ]);
     expect(WebAssembly.Module.imports(module)).toEqual([]);
     const bytes = new Sequential([dense(8, { inputDim: 784 }), dense(10), softmax()], { seed: 6 }).toBytes();
     const image = test.images.subarray(0, 784);

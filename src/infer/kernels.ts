@@ -11,7 +11,8 @@ import type { Kernels } from '../wasm/kernels.js';
 
 /** The forward-only kernels' exports, typed as the training build's; pointers are byte offsets into `memory`. */
 export type InferenceKernels = Pick<
-  Kernels, 'memory' | 'heapBase' | 'denseForward' | 'denseForwardSparse' | 'gatherSparseU8' | 'gatherSparseF32' | 'reluForward' | 'softmax'
+  Kernels,
+  'memory' | 'heapBase' | 'denseForward' | 'denseForwardSparse' | 'gatherSparseU8' | 'gatherSparseF32' | 'reluForward' | 'softmax' | 'im2col' | 'maxPoolForward'
 >;
 
 export type { KernelSource };

@@ -1,22 +1,24 @@
 // A model for inference: its layers and weights read from an MNWM file (network/format-read.ts, the
 // same checks as Sequential.fromBytes), its weights copied once into its own kernel instance's memory,
-// and the forward pass that Sequential.predict runs, op for op (compare engine/plan.ts's `inference`):
-// each dense layer through `denseForward`, with a ReLU right after it fused into its epilogue; any other
-// ReLU through `reluForward`; dropout, the identity at inference, skipped; softmax through `softmax`.
+// and the forward pass that Sequential.predict runs, op for op (steps.ts): dense and conv2d layers,
+// max pooling, ReLU and softmax; flatten and dropout move nothing at inference.
 //
 // The kernels are the training build's own functions, so every output is the same bits as predict's.
-// A mostly-zero input (at most half nonzero in its first 2,048 rows, predict's rule) is gathered into
-// its nonzeros and takes the sparse first-layer kernel, as in predict: on MNIST that is about four
-// times faster than the dense kernel, and it adds the same nonzero products in the same order.
+// When the first layer is dense (as in predict, not after a flatten), a mostly-zero input (at most half
+// nonzero in its first 2,048 rows, predict's rule) is gathered into its nonzeros and takes the sparse
+// first-layer kernel: on MNIST that is about four times faster than the dense kernel, and it adds the
+// same nonzero products in the same order. Rows go through in chunks of at most 500 (predict's batch),
+// fewer where one row's buffers (a convolution's windows above all) would make a chunk's exceed 32 MiB.
 
 import { DataNotFoundError, InvalidArgumentError, MnistWasmError, describe } from '../errors.js';
-import { requireDenseStack, type Layer } from '../network/layers.js';
+import type { Layer } from '../network/layers.js';
 import { readModel, type Fail } from '../network/format-read.js';
 import { resolveTopology, weightShapes, type Topology } from '../network/topology.js';
 import { readFileBytes } from '../platform/files.js';
 import { UINT8_SCALE, countRows, isSparse } from '../data/inputs.js';
 import { alignUp, growMemory } from '../wasm/arena.js';
 import { instantiate, type InferenceKernels } from './kernels.js';
+import { forwardSteps, layOut, runSteps, type Step } from './steps.js';
 
 /** A model loaded for inference by `loadModel`; `predict(model, x)` runs it. */
 export interface InferenceModel {
@@ -36,21 +38,23 @@ export type ModelSource = Uint8Array | ArrayBuffer | Response | string;
 /** Inputs: n × inputDim values, uint8 grey levels (scaled by 1/255, as fit and predict do) or float32. */
 export type InferenceInputs = Uint8Array | Float32Array;
 
-type Step =
-  | { kind: 'dense'; weight: number; bias: number; inDim: number; outDim: number; relu: boolean }
-  | { kind: 'relu' | 'softmax'; outDim: number };
-
 interface Runtime {
   kernels: InferenceKernels;
   steps: Step[];
+  /** Whether the first layer is dense, so that a sparse input takes the sparse kernel (engine/session.ts's rule). */
+  sparseCapable: boolean;
+  /** Rows per chunk: BATCH, or fewer so that a chunk's buffers stay within CHUNK_BYTES. */
+  chunkRows: number;
   /** The uint8 grey levels' scale table, 256 floats, for the sparse gather. */
   table: number;
   /** First free byte above the weights: each predict lays its batch out from here. */
   top: number;
 }
 
-/** Rows per kernel call, as predict's default batch: rows are independent, so this changes no bit. */
+/** Rows per chunk at most, as predict's default batch: rows are independent, so this changes no bit. */
 const BATCH = 500;
+/** A chunk's buffers at most, unless one row alone needs more. */
+const CHUNK_BYTES = 32 * 2 ** 20;
 /** Bytes of one nonzero in the sparse kernels' CSR: its value and its column (assembly/sparse.ts). */
 const ENTRY = 8;
 
@@ -92,7 +96,6 @@ export async function openModel(source: ModelSource, ready: () => Promise<void>)
   }
   let topology: Topology | undefined;
   const file = readModel(bytes, (layers) => weightShapes((topology = resolveTopology(layers))), name, SECTION_SIZES);
-  requireDenseStack(`loadModel: ${name}`, file.layers, 'the inference entry (mnist-wasm/infer)');
   const { inputDim, outputDim, nodes, paramFloats } = topology!;
   await ready();
   const kernels = instantiate();
@@ -102,20 +105,19 @@ export async function openModel(source: ModelSource, ready: () => Promise<void>)
   growMemory(kernels.memory, top);
   const f32 = new Float32Array(kernels.memory.buffer);
   f32.set(UINT8_SCALE, table >> 2);
-  const steps: Step[] = [];
   let tensor = 0;
-  nodes.forEach((node, i) => {
-    if (node.kind === 'dense') {
-      f32.set(file.weights[tensor++], (params >> 2) + node.weight);
-      if (node.bias >= 0) f32.set(file.weights[tensor++], (params >> 2) + node.bias);
-      const { inDim, outDim } = node;
-      steps.push({ kind: 'dense', weight: params + node.weight * 4, bias: node.bias < 0 ? 0 : params + node.bias * 4, inDim, outDim, relu: nodes[i + 1]?.kind === 'relu' });
-    } else if (node.kind === 'softmax' || (node.kind === 'relu' && nodes[i - 1]?.kind !== 'dense')) {
-      steps.push({ kind: node.kind, outDim: node.dim });
-    }
-  });
+  for (const node of nodes) {
+    if (node.kind !== 'dense' && node.kind !== 'conv2d') continue;
+    f32.set(file.weights[tensor++], (params >> 2) + node.weight);
+    if (node.bias >= 0) f32.set(file.weights[tensor++], (params >> 2) + node.bias);
+  }
+  const steps = forwardSteps(nodes, params);
+  const sparseCapable = nodes[0].kind === 'dense';
+  // The input, as floats and, if sparse, as nonzeros, and the buffers of every step.
+  const inputBytes = inputDim * 4 + (sparseCapable ? 8 + inputDim * ENTRY : 0);
+  const chunkRows = Math.max(1, Math.min(BATCH, Math.floor(CHUNK_BYTES / (inputBytes + layOut(steps, 1, 0).end))));
   const model: InferenceModel = { name: file.name, layers: file.layers, inputDim, outputDim };
-  runtimes.set(model, { kernels, steps, table, top });
+  runtimes.set(model, { kernels, steps, sparseCapable, chunkRows, table, top });
   return model;
 }
 
@@ -123,24 +125,19 @@ export async function openModel(source: ModelSource, ready: () => Promise<void>)
 export function predict(model: InferenceModel, x: InferenceInputs): Float32Array {
   const runtime = runtimes.get(model);
   if (!runtime) throw new InvalidArgumentError(`predict: expected a model from loadModel, got ${describe(model)}`);
-  const { kernels: k, steps, table, top } = runtime;
+  const { kernels: k, steps, sparseCapable, chunkRows, table, top } = runtime;
   const { inputDim, outputDim } = model;
   const rows = countRows(x, inputDim, 'predict');
-  const capacity = Math.min(rows, BATCH);
+  const capacity = Math.min(rows, chunkRows);
   // predict's rule, so that both take the same kernels and give the same bits.
-  const sparse = steps[0].kind === 'dense' && isSparse(x, inputDim);
-  // The batch (as given, for the sparse gather, or as floats), its nonzeros and the first layer's
-  // scratch when sparse, then each step's output, from `top` up.
+  const sparse = sparseCapable && isSparse(x, inputDim);
+  // The chunk (as given, for the sparse gather, or as floats), its nonzeros and the first layer's
+  // scratch when sparse, then the steps' buffers, from `top` up.
   const rowRange = alignUp(top + capacity * inputDim * 4);
   const entries = alignUp(rowRange + capacity * 8);
   const panel = alignUp(entries + (sparse ? capacity * inputDim * ENTRY : 0));
-  const outputs: number[] = [];
-  let end = alignUp(panel + (sparse ? inputDim * 64 : 0));
-  for (const step of steps) {
-    outputs.push(end);
-    end = alignUp(end + capacity * step.outDim * 4);
-  }
-  growMemory(k.memory, end);
+  const layout = layOut(steps, capacity, alignUp(panel + (sparse ? inputDim * 64 : 0)));
+  growMemory(k.memory, layout.end);
   const f32 = new Float32Array(k.memory.buffer);
   const u8 = new Uint8Array(k.memory.buffer);
   const result = new Float32Array(rows * outputDim);
@@ -152,17 +149,8 @@ export function predict(model: InferenceModel, x: InferenceInputs): Float32Array
     else for (let i = 0; i < batch.length; i++) f32[(top >> 2) + i] = UINT8_SCALE[batch[i]];
     if (sparse && batch instanceof Uint8Array) k.gatherSparseU8(rowRange, entries, top, 0, 0, count, inputDim, table, 0);
     else if (sparse) k.gatherSparseF32(rowRange, entries, top, 0, 0, count, inputDim, 0);
-    let input = top;
-    steps.forEach((step, i) => {
-      const output = outputs[i];
-      if (step.kind === 'dense' && sparse && i === 0) {
-        k.denseForwardSparse(output, rowRange, entries, step.weight, step.bias, 0, 1, count, step.inDim, step.outDim, step.outDim, step.relu, panel);
-      } else if (step.kind === 'dense') k.denseForward(output, input, step.weight, step.bias, 0, 1, count, step.inDim, step.outDim, step.relu);
-      else if (step.kind === 'relu') k.reluForward(output, input, count * step.outDim);
-      else k.softmax(output, input, count, step.outDim);
-      input = output;
-    });
-    result.set(f32.subarray(input >> 2, (input >> 2) + count * outputDim), from * outputDim);
+    const output = runSteps(k, steps, layout, top, count, sparse ? { rowRange, entries, panel } : undefined);
+    result.set(f32.subarray(output >> 2, (output >> 2) + count * outputDim), from * outputDim);
   }
   return result;
 }
