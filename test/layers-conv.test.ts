@@ -304,13 +304,17 @@ describe('a CNN as a Sequential, before the engine trains it', () => {
     }
   });
 
-  it('is refused by the ONNX and TensorFlow.js exports, which run dense stacks only (the inference entry runs it: test/infer.test.ts)', async () => {
+  it('goes to ONNX and TensorFlow.js (whose runtimes run it in test/onnx.test.ts and test/tfjs.test.ts); a flatten that comes first moves nothing', async () => {
     await init();
     const model = new Sequential(exampleCnn());
-    for (const action of [() => model.toOnnx(), () => model.toTfjs()]) expect(action).toThrow(InvalidArgumentError);
-    expect(() => model.toOnnx()).toThrow('toOnnx: layer 0 is a conv2d layer, which the ONNX export does not run; it takes dense, relu, dropout and softmax layers');
-    expect(() => model.toTfjs()).toThrow('toTfjs: layer 0 is a conv2d layer, which the TensorFlow.js export does not run');
+    expect(model.toTfjs().modelJson.weightsManifest[0].weights.map((spec) => spec.shape)).toEqual(weightShapes(resolveTopology(exampleCnn())));
     const flat = new Sequential([flatten({ inputShape: [28, 28] }), dense(10), softmax()]);
-    expect(() => flat.toOnnx()).toThrow('layer 0 is a flatten layer');
+    expect((flat.toTfjs().modelJson.modelTopology.config.layers as unknown[])[0]).toEqual({
+      class_name: 'Flatten', config: { name: 'flatten', trainable: true, dtype: 'float32', batch_input_shape: [null, 28, 28], data_format: 'channels_last' },
+    });
+    // The ONNX input is flat rows already: no Reshape, Transpose or Flatten before the Gemm.
+    const graphText = new TextDecoder('latin1').decode(flat.toOnnx());
+    expect(graphText).toContain('dense/Gemm');
+    for (const node of ['input/Reshape', 'input/Transpose', 'flatten/Transpose', 'flatten/Flatten']) expect(graphText).not.toContain(node);
   });
 });

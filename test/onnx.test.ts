@@ -1,12 +1,14 @@
 // ONNX export against a real runtime: models trained here on MNIST, exported, and run by
 // onnxruntime-web (its WebAssembly backend, in Node) over all 10,000 test images must give predict's
-// classes and probabilities. A small protobuf reader checks the header fields a runtime does not show.
+// classes and probabilities; convolutional networks (test/cnn-models.ts) over 200, with the padding
+// conventions checked in the graph. A small protobuf reader checks the fields a runtime does not show.
 
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MnistWasmError, Sequential, ShapeError, dense, dropout, loadMnist, relu, sgd, softmax, toCategorical, type Dataset } from 'mnist-wasm';
 import { encodeOnnx } from '../dist/export/onnx.js';
+import { cnnModel } from './cnn-models.js';
 
 const PACKAGE = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 const WIDTH = 784;
@@ -106,6 +108,62 @@ const text = (value: number | Uint8Array | undefined): string => new TextDecoder
 const field = (fields: Array<[number, number | Uint8Array]>, number: number) => fields.find(([n]) => n === number)?.[1];
 const all = (fields: Array<[number, number | Uint8Array]>, number: number) => fields.filter(([n]) => n === number).map(([, value]) => value);
 
+/** The graph's initializers (TensorProto: dims 1, data_type 2, name 8, raw_data 9, little-endian float32), by name. */
+function initializersOf(onnx: Uint8Array) {
+  const graph = readFields(field(readFields(onnx), 7) as Uint8Array);
+  return all(graph, 5).map((tensor) => {
+    const tensorFields = readFields(tensor as Uint8Array);
+    const raw = field(tensorFields, 9) as Uint8Array;
+    const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+    return {
+      name: text(field(tensorFields, 8)),
+      dims: all(tensorFields, 1),
+      dataType: field(tensorFields, 2),
+      values: Float32Array.from({ length: raw.byteLength / 4 }, (_, i) => view.getFloat32(i * 4, true)),
+    };
+  });
+}
+
+/** The raw_data bytes of the initializer named `name`. */
+function rawOf(onnx: Uint8Array, name: string): Uint8Array {
+  const graph = readFields(field(readFields(onnx), 7) as Uint8Array);
+  const tensor = all(graph, 5).map((entry) => readFields(entry as Uint8Array)).find((fields) => text(field(fields, 8)) === name);
+  return field(tensor!, 9) as Uint8Array;
+}
+
+/** The attributes of the node named `name` (AttributeProto: name 1, i 3, ints 8, type 20 with INTS = 7). */
+function attributesOf(onnx: Uint8Array, name: string): Record<string, number | number[]> {
+  const graph = readFields(field(readFields(onnx), 7) as Uint8Array);
+  const node = all(graph, 1).map((entry) => readFields(entry as Uint8Array)).find((fields) => text(field(fields, 3)) === name);
+  expect(node, `a node named ${name}`).toBeDefined();
+  return Object.fromEntries(all(node!, 5).map((entry) => {
+    const fields = readFields(entry as Uint8Array);
+    return [text(field(fields, 1)), field(fields, 20) === 7 ? all(fields, 8) as number[] : field(fields, 3) as number];
+  }));
+}
+
+/**
+ * Runs the exported model over the first `rows` test images and checks it against predict: the same
+ * output shape, within 2e-5, and for a classifier the same class for every image; returns the largest
+ * difference.
+ */
+async function expectCnnSameAsPredict(model: Sequential, rows = 200): Promise<number> {
+  const session = await ort.InferenceSession.create(exportModel(model));
+  try {
+    const expected = model.predict(test.images.subarray(0, rows * WIDTH));
+    const result = await runOnnx(session, testInputs.subarray(0, rows * WIDTH), rows);
+    expect(result.dims).toEqual([rows, expected.length / rows]);
+    const actual = result.data as Float32Array;
+    let maxDifference = 0;
+    for (let i = 0; i < expected.length; i++) maxDifference = Math.max(maxDifference, Math.abs(actual[i] - expected[i]));
+    expect(maxDifference).toBeLessThanOrEqual(2e-5);
+    if (expected.length === rows * CLASSES) for (let row = 0; row < rows; row++) expect(argmax(actual, row), `image ${row}`).toBe(argmax(expected, row));
+    return maxDifference;
+  } finally {
+    await session.release();
+  }
+}
+
 /** The graph's nodes as "OpType(input, …) -> output", read back from the bytes (GraphProto.node 1; NodeProto input 1, output 2, op_type 4). */
 function nodesOf(onnx: Uint8Array): string[] {
   const graph = readFields(field(readFields(onnx), 7) as Uint8Array);
@@ -182,19 +240,7 @@ describe('ONNX export', () => {
     const graph = readFields(field(fields, 7) as Uint8Array);
     expect(text(field(graph, 2))).toBe('digits');
     const [kernel, bias, kernel1] = model.getWeights();
-    // TensorProto: dims 1, data_type 2, name 8, raw_data 9 (little-endian float32).
-    const initializers = all(graph, 5).map((tensor) => {
-      const tensorFields = readFields(tensor as Uint8Array);
-      const raw = field(tensorFields, 9) as Uint8Array;
-      const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-      return {
-        name: text(field(tensorFields, 8)),
-        dims: all(tensorFields, 1),
-        dataType: field(tensorFields, 2),
-        values: Float32Array.from({ length: raw.byteLength / 4 }, (_, i) => view.getFloat32(i * 4, true)),
-      };
-    });
-    expect(initializers).toEqual([
+    expect(initializersOf(onnx)).toEqual([
       { name: 'dense/kernel', dims: [WIDTH, 16], dataType: 1, values: kernel },
       { name: 'dense/bias', dims: [16], dataType: 1, values: bias },
       { name: 'dense_1/kernel', dims: [16, CLASSES], dataType: 1, values: kernel1 },
@@ -213,5 +259,65 @@ describe('ONNX export', () => {
       expect(error).toBeInstanceOf(ShapeError);
       expect((error as MnistWasmError).code).toBe('SHAPE_MISMATCH');
     }
+  });
+});
+
+describe('ONNX export of convolutional networks', () => {
+  it('conv → pool → conv stride 2 → flatten → dense, trained on MNIST: reshaped and transposed to NCHW, Conv and MaxPool, back to NHWC before Flatten; onnxruntime gives predict\'s classes and probabilities', async () => {
+    const model = await cnnModel('example', train);
+    const onnx = exportModel(model);
+    expect(nodesOf(onnx)).toEqual([
+      'Reshape(input, input/shape) -> input/Reshape',
+      'Transpose(input/Reshape) -> input/Transpose',
+      'Conv(input/Transpose, conv2d/kernel, conv2d/bias) -> conv2d/Conv',
+      'Relu(conv2d/Conv) -> conv2d/Relu',
+      'MaxPool(conv2d/Relu) -> max_pooling2d/MaxPool',
+      'Conv(max_pooling2d/MaxPool, conv2d_1/kernel, conv2d_1/bias) -> conv2d_1/Conv',
+      'Relu(conv2d_1/Conv) -> conv2d_1/Relu',
+      'Transpose(conv2d_1/Relu) -> flatten/Transpose',
+      'Flatten(flatten/Transpose) -> flatten/Flatten',
+      'Gemm(flatten/Flatten, dense/kernel, dense/bias) -> dense/Gemm',
+      'Relu(dense/Gemm) -> dense/Relu',
+      'Gemm(dense/Relu, dense_1/kernel, dense_1/bias) -> dense_1/Gemm',
+      'Softmax(dense_1/Gemm) -> probabilities',
+    ]);
+    expect(attributesOf(onnx, 'input/Transpose')).toEqual({ perm: [0, 3, 1, 2] });
+    expect(attributesOf(onnx, 'flatten/Transpose')).toEqual({ perm: [0, 2, 3, 1] });
+    expect(attributesOf(onnx, 'conv2d_1/Conv')).toEqual({ kernel_shape: [3, 3], strides: [2, 2], pads: [0, 0, 0, 0] });
+    expect(attributesOf(onnx, 'max_pooling2d/MaxPool')).toEqual({ kernel_shape: [2, 2], strides: [2, 2], pads: [0, 0, 0, 0] });
+
+    // Kernels go from Keras's [kh, kw, inChannels, filters] to ONNX's [filters, inChannels, kh, kw]; the shape is INT64 [-1, 28, 28, 1].
+    const initializers = initializersOf(onnx);
+    expect(initializers.map(({ name, dims, dataType }) => [name, dims, dataType])).toEqual([
+      ['input/shape', [4], 7], ['conv2d/kernel', [8, 1, 3, 3], 1], ['conv2d/bias', [8], 1], ['conv2d_1/kernel', [16, 8, 3, 3], 1], ['conv2d_1/bias', [16], 1],
+      ['dense/kernel', [6 * 6 * 16, 32], 1], ['dense/bias', [32], 1], ['dense_1/kernel', [32, CLASSES], 1], ['dense_1/bias', [CLASSES], 1],
+    ]);
+    const shape = rawOf(onnx, 'input/shape');
+    expect(Array.from({ length: 4 }, (_, i) => new DataView(shape.buffer, shape.byteOffset).getBigInt64(i * 8, true))).toEqual([-1n, 28n, 28n, 1n]);
+    const kernel = model.getWeights()[2];
+    const transposed = initializers[3].values;
+    for (const [y, x, c, f] of [[0, 0, 0, 0], [2, 1, 5, 9], [1, 2, 7, 15]]) expect(transposed[((f * 8 + c) * 3 + y) * 3 + x]).toBe(kernel[((y * 3 + x) * 8 + c) * 16 + f]);
+
+    const maxDifference = await expectCnnSameAsPredict(model);
+    console.log(`CNN conv-pool-conv-dense: onnxruntime vs predict on 200 test images, max |difference| ${maxDifference.toExponential(2)}`);
+  });
+
+  it("places TensorFlow's 'same' padding as explicit pads: stride 2 over an odd 25×25 image puts the extra row after, and so does pooling over 13×13", async () => {
+    const model = await cnnModel('windows', train);
+    const onnx = exportModel(model);
+    expect(attributesOf(onnx, 'valid_4x4/Conv')).toEqual({ kernel_shape: [4, 4], strides: [1, 1], pads: [0, 0, 0, 0] });
+    // Rows: 13 outputs need (13 − 1)·2 + 4 − 25 = 3 padding rows, 1 above and 2 below; columns (13 − 1)·2 + 3 − 25 = 2, one each side.
+    expect(attributesOf(onnx, 'same_stride_2/Conv')).toEqual({ kernel_shape: [4, 3], strides: [2, 2], pads: [1, 1, 2, 1] });
+    expect(nodesOf(onnx)[4]).toBe('Conv(valid_4x4/Relu, same_stride_2/kernel) -> same_stride_2/Conv');
+    expect(attributesOf(onnx, 'pool_same/MaxPool')).toEqual({ kernel_shape: [2, 2], strides: [2, 2], pads: [0, 0, 1, 1] });
+    const maxDifference = await expectCnnSameAsPredict(model);
+    console.log(`CNN with 'same' padding, stride 2, odd sizes: onnxruntime vs predict, max |difference| ${maxDifference.toExponential(2)}`);
+  });
+
+  it('a model that starts with pooling and ends on images gives its images as predict does: flat rows, channels last', async () => {
+    const model = await cnnModel('imagesOut', train);
+    const onnx = exportModel(model);
+    expect(nodesOf(onnx).slice(-3)).toEqual(['Conv(max_pooling2d/MaxPool, conv2d/kernel) -> conv2d/Conv', 'Transpose(conv2d/Conv) -> conv2d/Transpose', 'Flatten(conv2d/Transpose) -> output']);
+    await expectCnnSameAsPredict(model, 50);
   });
 });

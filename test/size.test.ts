@@ -24,11 +24,13 @@ const file = (what: string) => sizes.files.find((row) => row.what.startsWith(wha
  * between every thread and one) and fit and Sequential split into small modules, whose shared state
  * keeps its property names where closures' variables had minified to one letter, brought it to
  * 34,833. Convolutional networks (issue 21: conv2d, maxPooling2d and flatten, their checks and
- * shapes, their engine modules, and rmsprop) brought it to 38,857. An app that only predicts imports
- * mnist-wasm/infer instead (test/infer-size.test.ts).
+ * shapes, their engine modules, and rmsprop) brought it to 38,857; exporting them to ONNX and
+ * TensorFlow.js (Conv, MaxPool and the NHWC↔NCHW transposes; Conv2D, MaxPooling2D and Flatten configs)
+ * to 39,656, with their TensorFlow.js reader in the part loaded only when used (0.8 KB more). An app
+ * that only predicts imports mnist-wasm/infer instead (test/infer-size.test.ts).
  * Growing it further is a decision to write down here, not a drift.
  */
-const BROWSER_ENTRY_BUDGET = 38_857 + 1024;
+const BROWSER_ENTRY_BUDGET = 39_656 + 1024;
 const WASM_BUDGET = 25 * 1024;
 
 describe('npm run size', () => {

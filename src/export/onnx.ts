@@ -8,101 +8,112 @@
 // layer has that activation. relu() and softmax() layers become the same two ops. The last op's output
 // is "probabilities" when the model ends in softmax, "output" otherwise. The weights are initializers.
 //
-// The protobuf is written by hand. The fields used, by their numbers in onnx/onnx.proto:
+// Images: ONNX's Conv and MaxPool take NCHW, this library's images are NHWC. So the flat input rows
+// are reshaped to (N, H, W, C) and transposed to NCHW before the first conv2d or maxPooling2d; each
+// conv kernel is transposed from Keras's [kh, kw, inChannels, filters] to ONNX's [filters,
+// inChannels, kh, kw]; and a flatten (or the end of the model) transposes back to NHWC before
+// flattening, so the dense kernels after it, whose rows follow Keras's channels-last flatten order,
+// apply unchanged. TensorFlow's 'same' padding puts the odd pixel after the image: ONNX's explicit
+// `pads` [top, left, bottom, right] say so, where auto_pad SAME_UPPER would leave it to the runtime.
+//
+// The protobuf messages are written by onnx-proto.ts. The fields used here, by their numbers in onnx/onnx.proto:
 //   ModelProto          ir_version 1, producer_name 2, producer_version 3, doc_string 6, graph 7, opset_import 8
 //   OperatorSetIdProto  version 2 (domain left empty: the default, ai.onnx)
 //   GraphProto          node 1, name 2, initializer 5, input 11, output 12
-//   NodeProto           input 1, output 2, name 3, op_type 4, attribute 5
-//   AttributeProto      name 1, i 3, type 20 (INT = 2)
-//   TensorProto         dims 1, data_type 2 (FLOAT = 1), name 8, raw_data 9 (little-endian)
-//   ValueInfoProto      name 1, type 2
-//   TypeProto           tensor_type 1: elem_type 1, shape 2: dim 1: dim_value 1 or dim_param 2
-// Wire format (protobuf encoding guide): each field is a key, field number × 8 + wire type, as a
-// varint, then a varint (wire type 0) or a varint length and that many bytes (wire type 2). Repeated
-// fields are written one entry at a time, as proto2 declares `dims`.
 
-import { requireDenseStack, type DenseStackLayer, type Layer } from '../network/layers.js';
-import { writeFloats } from '../network/format-read.js';
-import { checkWeightShapes, resolveTopology, weightShapes } from '../network/topology.js';
+import type { Layer } from '../network/layers.js';
+import { checkWeightShapes, resolveTopology, weightShapes, type Conv2dNode, type MaxPoolNode, type Topology } from '../network/topology.js';
+import { Message, floatTensor, int64Vector, intAttribute, nodeProto, valueInfo } from './onnx-proto.js';
 
 const IR_VERSION = 8;
 const OPSET_VERSION = 17;
 const PRODUCER_NAME = 'mnist-wasm';
 /** package.json's version; a constant because browsers cannot read that file. test/onnx.test.ts keeps them equal. */
 const PRODUCER_VERSION = '0.1.0';
-const FLOAT = 1;
-const ATTRIBUTE_INT = 2;
 const INPUT = 'input';
 const BATCH = 'N';
-
-const VARINT = 0;
-const LENGTH_DELIMITED = 2;
-
-/** A protobuf message being written: a list of byte chunks, so a nested message is copied only once, at the end. */
-class Message {
-  private readonly chunks: Uint8Array[] = [];
-  private byteLength = 0;
-
-  /** An int32, int64 or enum field; `value` must be a whole number from 0 to 2⁵³. */
-  int(field: number, value: number): this {
-    this.key(field, VARINT);
-    this.varint(value);
-    return this;
-  }
-
-  string(field: number, value: string): this {
-    return this.bytes(field, new TextEncoder().encode(value));
-  }
-
-  bytes(field: number, value: Uint8Array): this {
-    this.key(field, LENGTH_DELIMITED);
-    this.varint(value.length);
-    this.push(value);
-    return this;
-  }
-
-  message(field: number, value: Message): this {
-    this.key(field, LENGTH_DELIMITED);
-    this.varint(value.byteLength);
-    for (const chunk of value.chunks) this.push(chunk);
-    return this;
-  }
-
-  finish(): Uint8Array {
-    const bytes = new Uint8Array(this.byteLength);
-    let offset = 0;
-    for (const chunk of this.chunks) {
-      bytes.set(chunk, offset);
-      offset += chunk.length;
-    }
-    return bytes;
-  }
-
-  private key(field: number, wireType: number): void {
-    this.varint(field * 8 + wireType);
-  }
-
-  /** Seven bits a byte, lowest first, the high bit set on all but the last; arithmetic rather than bit operators, which stop at 32 bits. */
-  private varint(value: number): void {
-    const bytes: number[] = [];
-    for (; value >= 0x80; value = Math.floor(value / 0x80)) bytes.push((value % 0x80) | 0x80);
-    bytes.push(value);
-    this.push(Uint8Array.from(bytes));
-  }
-
-  private push(chunk: Uint8Array): void {
-    this.chunks.push(chunk);
-    this.byteLength += chunk.length;
-  }
-}
+/** Transpose permutations: NHWC to NCHW, and back. */
+const TO_NCHW = [0, 3, 1, 2];
+const TO_NHWC = [0, 2, 3, 1];
 
 /** One operation of the graph before it is chained: its first input is the previous operation's output. */
 interface Operation {
-  type: 'Gemm' | 'Relu' | 'Softmax';
+  type: 'Gemm' | 'Relu' | 'Softmax' | 'Conv' | 'MaxPool' | 'Reshape' | 'Transpose' | 'Flatten';
   /** Unique in the graph: the Keras layer name, a slash and the op type, e.g. "dense_1/Gemm". */
   name: string;
-  /** Initializers after the chained input: a Gemm's kernel and bias. */
-  weights: string[];
+  /** Initializers after the chained input: a Gemm's or a Conv's kernel and bias, a Reshape's shape. */
+  inputs: string[];
+  attributes: Message[];
+}
+
+/** The graph's operations and initializers as the layers add them, in order. */
+class GraphBuilder {
+  readonly operations: Operation[] = [];
+  readonly initializers: Message[] = [];
+  /** Whether the value reaching the next operation is NCHW images rather than flat rows. */
+  private images = false;
+  /** The next of the model's weights (getWeights order) to become an initializer. */
+  private next = 0;
+
+  constructor(private readonly weights: readonly Float32Array[], private readonly shapes: number[][]) {}
+
+  push(type: Operation['type'], layerName: string, inputs: string[] = [], attributes: Message[] = []): void {
+    this.operations.push({ type, name: `${layerName}/${type}`, inputs, attributes });
+  }
+
+  /** The next weight as an initializer named `${layerName}/${role}`, reordered by `transpose` if given. */
+  weight(layerName: string, role: 'kernel' | 'bias', transpose?: (values: Float32Array) => { dims: number[]; values: Float32Array }): string {
+    const original = { dims: this.shapes[this.next], values: this.weights[this.next] };
+    const { dims, values } = transpose ? transpose(original.values) : original;
+    this.next++;
+    this.initializers.push(floatTensor(`${layerName}/${role}`, dims, values));
+    return `${layerName}/${role}`;
+  }
+
+  dense(layerName: string, useBias: boolean, activation: 'linear' | 'relu' | 'softmax'): void {
+    const inputs = [this.weight(layerName, 'kernel')];
+    if (useBias) inputs.push(this.weight(layerName, 'bias'));
+    this.push('Gemm', layerName, inputs);
+    if (activation !== 'linear') this.activation(activation, layerName);
+  }
+
+  conv(layerName: string, node: Conv2dNode): void {
+    this.toImages(node.inShape);
+    const [height, width] = node.kernel;
+    const [channels, filters] = [node.inShape[2], node.outShape[2]];
+    const inputs = [this.weight(layerName, 'kernel', (values) => ({ dims: [filters, channels, height, width], values: toOihw(values, height, width, channels, filters) }))];
+    if (node.bias >= 0) inputs.push(this.weight(layerName, 'bias'));
+    this.push('Conv', layerName, inputs, windowAttributes(node, node.kernel));
+    if (node.layer.activation === 'relu') this.activation('relu', layerName);
+  }
+
+  maxPool(layerName: string, node: MaxPoolNode): void {
+    this.toImages(node.inShape);
+    this.push('MaxPool', layerName, [], windowAttributes(node, node.pool));
+  }
+
+  activation(kind: 'relu' | 'softmax', layerName: string): void {
+    // Softmax on axis 1, the classes: for these 2-D tensors the same as opset 13's default -1, written out so no reader has to know that.
+    if (kind === 'relu') this.push('Relu', layerName);
+    else this.push('Softmax', layerName, [], [intAttribute('axis', 1)]);
+  }
+
+  /** From flat rows to NCHW images of `shape` [H, W, C], unless the value is images already. */
+  private toImages(shape: readonly number[]): void {
+    if (this.images) return;
+    this.images = true;
+    this.initializers.push(int64Vector(`${INPUT}/shape`, [-1, ...shape]));
+    this.push('Reshape', INPUT, [`${INPUT}/shape`]);
+    this.push('Transpose', INPUT, [], [intAttribute('perm', TO_NCHW)]);
+  }
+
+  /** From NCHW images to flat rows in NHWC order, as flatten() reads them; nothing if the rows are flat already. */
+  toRows(layerName: string): void {
+    if (!this.images) return;
+    this.images = false;
+    this.push('Transpose', layerName, [], [intAttribute('perm', TO_NHWC)]);
+    this.push('Flatten', layerName, [], [intAttribute('axis', 1)]);
+  }
 }
 
 /**
@@ -112,7 +123,7 @@ interface Operation {
  *
  * @param layers - the model's layer configs, as `Sequential.layers`.
  * @param weights - in `Sequential.getWeights()` order: per dense layer its kernel (inDim × units,
- *   row-major), then its bias if it has one.
+ *   row-major), per conv2d layer its kernel [kh, kw, inChannels, filters], each then its bias if it has one.
  * @param name - the graph's name, as `Sequential.name`.
  * @throws ShapeError if `weights` do not have the shapes `layers` give them.
  *
@@ -121,37 +132,17 @@ interface Operation {
  * const session = await ort.InferenceSession.create(onnx);
  */
 export function encodeOnnx(layers: readonly Layer[], weights: readonly Float32Array[], name: string): Uint8Array {
-  requireDenseStack('toOnnx', layers, 'the ONNX export');
   const topology = resolveTopology(layers);
   const shapes = weightShapes(topology);
   checkWeightShapes('toOnnx', weights, shapes);
-
-  const initializers: Message[] = [];
-  const operations: Operation[] = [];
-  let next = 0;
-  const initializer = (tensorName: string): string => {
-    initializers.push(tensor(tensorName, shapes[next], weights[next]));
-    next++;
-    return tensorName;
-  };
-  layers.forEach((layer, index) => {
-    const layerName = topology.layers[index].name;
-    if (layer.kind === 'dense') {
-      const gemmWeights = [initializer(`${layerName}/kernel`)];
-      if (layer.useBias) gemmWeights.push(initializer(`${layerName}/bias`));
-      operations.push({ type: 'Gemm', name: `${layerName}/Gemm`, weights: gemmWeights });
-      if (layer.activation !== 'linear') operations.push(activation(layer.activation, layerName));
-    } else if (layer.kind !== 'dropout') {
-      operations.push(activation(layer.kind, layerName));
-    }
-  });
+  const { operations, initializers } = buildGraph(layers, topology, new GraphBuilder(weights, shapes));
 
   const output = topology.nodes[topology.nodes.length - 1].kind === 'softmax' ? 'probabilities' : 'output';
   const graph = new Message();
   let value = INPUT;
   operations.forEach((operation, index) => {
     const result = index === operations.length - 1 ? output : operation.name;
-    graph.message(1, node(operation, [value, ...operation.weights], result)); // node
+    graph.message(1, nodeProto(operation.type, operation.name, [value, ...operation.inputs], result, operation.attributes)); // node
     value = result;
   });
   graph.string(2, name); // name
@@ -170,45 +161,62 @@ export function encodeOnnx(layers: readonly Layer[], weights: readonly Float32Ar
     .finish();
 }
 
-/** A layer as the model's doc_string lists it: "Dense 128, relu", "ReLU", "Dropout, left out". */
-function describeLayer(layer: DenseStackLayer): string {
+/** Adds each layer's operations to `builder`, in order, and returns it. */
+function buildGraph(layers: readonly Layer[], topology: Topology, builder: GraphBuilder): GraphBuilder {
+  let at = 0; // the layer's first node: a dense or conv2d layer with an activation made two
+  layers.forEach((layer, index) => {
+    const node = topology.nodes[at];
+    at += (layer.kind === 'dense' || layer.kind === 'conv2d') && layer.activation !== 'linear' ? 2 : 1;
+    const layerName = topology.layers[index].name;
+    if (layer.kind === 'dense') builder.dense(layerName, layer.useBias, layer.activation);
+    else if (node.kind === 'conv2d') builder.conv(layerName, node);
+    else if (node.kind === 'maxPooling2d') builder.maxPool(layerName, node);
+    else if (layer.kind === 'flatten') builder.toRows(layerName);
+    else if (layer.kind === 'relu' || layer.kind === 'softmax') builder.activation(layer.kind, layerName);
+  });
+  // A model that ends on images gives them as predict does: flat rows, channels last.
+  builder.toRows(topology.layers[layers.length - 1].name);
+  return builder;
+}
+
+/**
+ * A window's attributes for Conv and MaxPool: kernel_shape, strides, and pads [top, left, bottom,
+ * right]. The padding after is what TensorFlow's total leaves after the padding before (windows.ts);
+ * with 'valid' that total is not above 0, and the pixels no window reaches are left out, as ONNX's
+ * floor rounding of the output size leaves them.
+ */
+function windowAttributes(node: Conv2dNode | MaxPoolNode, window: [number, number]): Message[] {
+  const { inShape, outShape, strides, pad } = node;
+  const after = [0, 1].map((axis) => Math.max((outShape[axis] - 1) * strides[axis] + window[axis] - inShape[axis] - pad[axis], 0));
+  return [intAttribute('kernel_shape', window), intAttribute('strides', strides), intAttribute('pads', [...pad, ...after])];
+}
+
+/** A conv kernel from Keras's [height, width, channels, filters] to ONNX's [filters, channels, height, width]. */
+function toOihw(kernel: Float32Array, height: number, width: number, channels: number, filters: number): Float32Array {
+  const out = new Float32Array(kernel.length);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      for (let c = 0; c < channels; c++) {
+        for (let f = 0; f < filters; f++) out[((f * channels + c) * height + y) * width + x] = kernel[((y * width + x) * channels + c) * filters + f];
+      }
+    }
+  }
+  return out;
+}
+
+/** A layer as the model's doc_string lists it: "Dense 128, relu", "Conv2D 8 3×3, same, relu", "Dropout, left out". */
+function describeLayer(layer: Layer): string {
+  const noBias = 'useBias' in layer && !layer.useBias ? ', no bias' : '';
+  const activation = 'activation' in layer && layer.activation !== 'linear' ? `, ${layer.activation}` : '';
+  const window = (size: [number, number], strides: [number, number]) =>
+    `${size.join('×')}${strides[0] === 1 && strides[1] === 1 ? '' : `, strides ${strides.join('×')}`}`;
   switch (layer.kind) {
-    case 'dense': return `Dense ${layer.units}${layer.activation === 'linear' ? '' : `, ${layer.activation}`}${layer.useBias ? '' : ', no bias'}`;
+    case 'dense': return `Dense ${layer.units}${activation}${noBias}`;
+    case 'conv2d': return `Conv2D ${layer.filters} ${window(layer.kernelSize, layer.strides)}, ${layer.padding}${activation}${noBias}`;
+    case 'maxPooling2d': return `MaxPooling2D ${window(layer.poolSize, layer.strides)}, ${layer.padding}`;
+    case 'flatten': return 'Flatten';
     case 'relu': return 'ReLU';
     case 'dropout': return 'Dropout, left out';
     case 'softmax': return 'Softmax';
   }
 }
-
-function activation(kind: 'relu' | 'softmax', layerName: string): Operation {
-  const type = kind === 'relu' ? 'Relu' : 'Softmax';
-  return { type, name: `${layerName}/${type}`, weights: [] };
-}
-
-/** A NodeProto; Softmax gets its axis as an AttributeProto. */
-function node(operation: Operation, inputs: string[], output: string): Message {
-  const message = new Message();
-  for (const input of inputs) message.string(1, input);
-  message.string(2, output).string(3, operation.name).string(4, operation.type);
-  // Axis 1, the classes: for these 2-D tensors the same as opset 13's default -1, written out so no reader has to know that.
-  if (operation.type === 'Softmax') message.message(5, new Message().string(1, 'axis').int(3, 1).int(20, ATTRIBUTE_INT));
-  return message;
-}
-
-/** A TensorProto holding a weight: its shape, FLOAT, its name and its values as raw little-endian bytes. */
-function tensor(name: string, dims: number[], values: Float32Array): Message {
-  const raw = new Uint8Array(values.length * 4);
-  writeFloats(raw, 0, values);
-  const message = new Message();
-  for (const dim of dims) message.int(1, dim);
-  return message.int(2, FLOAT).string(8, name).bytes(9, raw);
-}
-
-/** A ValueInfoProto: a float32 tensor's name and shape, where a string dimension is symbolic. */
-function valueInfo(name: string, dims: Array<number | string>): Message {
-  const shape = new Message();
-  for (const dim of dims) shape.message(1, typeof dim === 'string' ? new Message().string(2, dim) : new Message().int(1, dim));
-  const tensorType = new Message().int(1, FLOAT).message(2, shape);
-  return new Message().string(1, name).message(2, new Message().message(1, tensorType));
-}
-

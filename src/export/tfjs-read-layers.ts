@@ -1,39 +1,18 @@
 // The topology half of reading a TensorFlow.js Layers model (tfjs-read.ts): a Keras `Sequential`
 // config, as TensorFlow.js or the Keras 2 converter writes it, read layer by layer into this library's
-// layers, with the Dense layers' weight slots for tfjs-read-weights.ts to fill. One reader per Keras
-// layer class; each refuses what would change a prediction and names the layer.
+// layers, with the Dense and Conv2D layers' weight slots for tfjs-read-weights.ts to fill. One reader
+// per Keras layer class; each refuses what would change a prediction and names the layer. The readers
+// of the layers over images (Conv2D, MaxPooling2D, Flatten) are in tfjs-read-images.ts.
 
 import { ModelFormatError, describe } from '../errors.js';
-import { dense, dropout, relu, softmax, type Initializer, type Layer } from '../network/layers.js';
+import { dense, dropout, relu, softmax, type Layer } from '../network/layers.js';
+import { add, initializerOf, toEntry, useBiasOf, weightsOwner, type Entry, type Reading } from './tfjs-read-entry.js';
+import { readConv2d, readFlatten, readMaxPooling2d } from './tfjs-read-images.js';
 import { formatShape, isDict, isPositiveInteger, read } from './tfjs-read-json.js';
-import type { DenseSlot } from './tfjs-read-weights.js';
-
-/** What the layers read so far have given, and the row shape that reaches the next one. */
-interface Reading {
-  /** The shape of one input row as it flows through the layers (no batch dimension), once known. */
-  shape: number[] | undefined;
-  layers: Layer[];
-  /** Each layer's origin in the file ("layer 1 (Dense 'dense_Dense1')"), for messages. */
-  origins: string[];
-  slots: DenseSlot[];
-}
-
-/** One entry of the file's layers array, with what its reader needs to name it and to read its options. */
-interface Entry {
-  index: number;
-  kind: string;
-  /** The file's name for the layer, if it gives one. */
-  fileName: string | undefined;
-  /** "layer 1 (Dense 'dense_Dense1')", for messages. */
-  where: string;
-  /** The name for the layer made from it: the file's, if any. */
-  names: { name?: string };
-  option(key: string): unknown;
-  refuse(problem: string): ModelFormatError;
-}
+import type { WeightSlot } from './tfjs-read-weights.js';
 
 /** The layers of a Sequential topology, as TensorFlow.js or the Keras 2 converter writes it. */
-export function readTopology(value: unknown, fail: (problem: string) => ModelFormatError): { layers: Layer[]; slots: DenseSlot[]; name: string } {
+export function readTopology(value: unknown, fail: (problem: string) => ModelFormatError): { layers: Layer[]; slots: WeightSlot[]; name: string } {
   if (!isDict(value)) throw fail(`modelTopology must be a Keras model config object, got ${describe(value)}`);
   // The converter wraps Keras's config with the Keras version: { keras_version, backend, model_config }.
   const topology = read(value, 'model_config') ?? value;
@@ -51,29 +30,15 @@ export function readTopology(value: unknown, fail: (problem: string) => ModelFor
   entries.forEach((entry, index) => readEntry(toEntry(entry, index, fail), reading));
 
   const { layers, origins, slots } = reading;
-  if (layers.length === 0 || layers[0].kind !== 'dense') {
-    throw fail(layers.length === 0 ? 'the model has no Dense layer' : `${origins[0]} comes before the first Dense layer; this library's models start with a Dense layer`);
+  if (layers.length === 0) throw fail('the model has no Dense, Conv2D or MaxPooling2D layer');
+  if (layers[0].kind !== 'dense' && layers[0].kind !== 'conv2d' && layers[0].kind !== 'maxPooling2d') {
+    throw fail(`${origins[0]} comes first; this library's models start with a Dense, Conv2D or MaxPooling2D layer`);
   }
   const softmaxAt = layers.findIndex((layer) => layer.kind === 'softmax' || (layer.kind === 'dense' && layer.activation === 'softmax'));
   if (softmaxAt !== -1 && softmaxAt !== layers.length - 1) {
     throw fail(`${origins[softmaxAt + 1]} comes after the softmax of ${origins[softmaxAt]}; this library's models end with their softmax`);
   }
   return { layers, slots, name };
-}
-
-function toEntry(entry: unknown, index: number, fail: (problem: string) => ModelFormatError): Entry {
-  if (!isDict(entry)) throw fail(`layer ${index} must be a { class_name, config } object, got ${describe(entry)}`);
-  const kind = read(entry, 'class_name');
-  const layerConfig = entry.config ?? {};
-  if (typeof kind !== 'string' || !isDict(layerConfig)) throw fail(`layer ${index} must be a { class_name, config } object`);
-  const fileName = typeof layerConfig.name === 'string' ? layerConfig.name : undefined;
-  const where = `layer ${index} (${kind}${fileName === undefined ? '' : ` '${fileName}'`})`;
-  return {
-    index, kind, fileName, where,
-    names: fileName === undefined ? {} : { name: fileName },
-    option: (key: string) => read(layerConfig, key),
-    refuse: (problem: string) => fail(`${where}: ${problem}`),
-  };
 }
 
 /** Checks one layer entry and adds what it stands for (if anything) to `reading`. */
@@ -93,6 +58,10 @@ function readEntry(entry: Entry, reading: Reading): void {
       return readFlatten(entry, reading);
     case 'Dense':
       return readDense(entry, reading);
+    case 'Conv2D':
+      return readConv2d(entry, reading);
+    case 'MaxPooling2D':
+      return readMaxPooling2d(entry, reading);
     case 'Activation':
       return readActivation(entry, reading);
     case 'ReLU':
@@ -102,13 +71,8 @@ function readEntry(entry: Entry, reading: Reading): void {
     case 'Dropout':
       return readDropout(entry, reading);
     default:
-      throw refuse(`this library has no ${kind} layer (it reads InputLayer, Flatten, Dense, Activation, ReLU, Softmax and Dropout)`);
+      throw refuse(`this library has no ${kind} layer (it reads InputLayer, Conv2D, MaxPooling2D, Flatten, Dense, Activation, ReLU, Softmax and Dropout)`);
   }
-}
-
-function add(reading: Reading, entry: Entry, layer: Layer): void {
-  reading.layers.push(layer);
-  reading.origins.push(entry.where);
 }
 
 function requireFlat(reading: Reading, entry: Entry, what: string): void {
@@ -118,17 +82,8 @@ function requireFlat(reading: Reading, entry: Entry, what: string): void {
   }
 }
 
-function readFlatten({ option, refuse }: Entry, reading: Reading): void {
-  const { shape } = reading;
-  const format = option('data_format');
-  if (shape !== undefined && shape.length > 1 && (format === 'channels_first' || format === 'channelsFirst')) {
-    throw refuse(`data_format 'channels_first' reorders rows of shape ${formatShape(shape)} before flattening them; only 'channels_last' can be read`);
-  }
-  if (shape !== undefined) reading.shape = [shape.reduce((product, size) => product * size, 1)];
-}
-
 function readDense(entry: Entry, reading: Reading): void {
-  const { fileName, where, names, option, refuse } = entry;
+  const { where, names, option, refuse } = entry;
   requireFlat(reading, entry, 'it');
   const units = option('units');
   if (!isPositiveInteger(units)) throw refuse(`units must be a positive integer, got ${describe(units)}`);
@@ -136,9 +91,8 @@ function readDense(entry: Entry, reading: Reading): void {
   if (activation !== 'linear' && activation !== 'relu' && activation !== 'softmax') {
     throw refuse(`activation ${describe(activation)} is not one this library has (linear, relu, softmax)`);
   }
-  const useBias = option('use_bias') ?? true;
-  if (typeof useBias !== 'boolean') throw refuse(`use_bias must be true or false, got ${describe(useBias)}`);
-  if (fileName === undefined) throw refuse('has no name, so its weights cannot be found in the manifest');
+  const useBias = useBiasOf(entry);
+  const fileName = weightsOwner(entry);
   const inDim = reading.shape?.[0];
   const layer = dense(units, {
     ...names,
@@ -149,7 +103,7 @@ function readDense(entry: Entry, reading: Reading): void {
     biasInitializer: initializerOf(option('bias_initializer'), 'zeros'),
   });
   add(reading, entry, layer);
-  reading.slots.push({ layer, fileName, where, inDim, found: {} });
+  reading.slots.push({ layer, fileName, where, kernel: [inDim, units], found: {} });
   reading.shape = [units];
 }
 
@@ -208,25 +162,4 @@ function batchShape(value: unknown, key: string, refuse: (problem: string) => Mo
 function checkDtype(dtype: unknown, refuse: (problem: string) => ModelFormatError): void {
   const name = isDict(dtype) && isDict(dtype.config) ? dtype.config.name : dtype;
   if (name !== undefined && name !== null && name !== 'float32') throw refuse(`dtype ${describe(name)}; only float32 models can be read`);
-}
-
-/** Our name for a Keras initializer, or `fallback` for one we do not have (it only mattered before training). */
-function initializerOf(value: unknown, fallback: Initializer): Initializer {
-  const className = isDict(value) ? read(value, 'class_name') : value;
-  const config = isDict(value) && isDict(value.config) ? value.config : {};
-  if (typeof className !== 'string') return fallback;
-  switch (className.toLowerCase().replaceAll('_', '')) {
-    case 'glorotuniform':
-      return 'glorotUniform';
-    case 'henormal':
-      return 'heNormal';
-    case 'zeros':
-      return 'zeros';
-    case 'uniform':
-      return 'uniform';
-    case 'randomuniform':
-      return (config.minval ?? -0.05) === -0.05 && (config.maxval ?? 0.05) === 0.05 ? 'uniform' : fallback;
-    default:
-      return fallback;
-  }
 }

@@ -1,21 +1,26 @@
 // The weights half of reading a TensorFlow.js Layers model (tfjs-read.ts): the weights manifest, the
-// pairing of its weights with the Dense layers the topology reader found (tfjs-read-layers.ts), and
-// the float32 values out of the weight files' bytes. Separate from the topology reader: this half
-// works on bytes and offsets, that one on layer configs.
+// pairing of its weights with the Dense and Conv2D layers the topology reader found
+// (tfjs-read-layers.ts), and the float32 values out of the weight files' bytes. Separate from the
+// topology reader: this half works on bytes and offsets, that one on layer configs.
 
 import { InvalidArgumentError, ModelFormatError, describe } from '../errors.js';
+import type { Conv2dLayer } from '../network/image-layers.js';
 import type { DenseLayer } from '../network/layers.js';
 import { formatShape, isDict, isPositiveInteger } from './tfjs-read-json.js';
 
-/** Where a Dense layer's weights must be found, and what they must look like. */
-export interface DenseSlot {
-  layer: DenseLayer;
+/** Where a Dense or Conv2D layer's weights must be found, and what they must look like. */
+export interface WeightSlot {
+  layer: DenseLayer | Conv2dLayer;
   /** The file's name for the layer, which its weights' names start with. */
   fileName: string;
   /** "layer 1 (Dense 'dense_Dense1')", for messages. */
   where: string;
-  /** Unknown only on a first Dense when the file gives no input shape; the kernel then tells it. */
-  inDim: number | undefined;
+  /**
+   * The kernel's shape: [inDim, units] for a Dense layer, [kernel height, kernel width, input channels,
+   * filters] for a Conv2D one; the bias is its last size. A first Dense's inDim is unknown when the file
+   * gives no input shape: the kernel then tells it.
+   */
+  kernel: Array<number | undefined>;
   /** The manifest's weights for the kernel and the bias, once matched. */
   found: { kernel?: ManifestWeight; bias?: ManifestWeight };
 }
@@ -70,12 +75,12 @@ export function readManifest(value: unknown, fail: (problem: string) => ModelFor
 }
 
 /**
- * Pairs each model weight of the manifest with its Dense layer's kernel or bias, by name as
+ * Pairs each model weight of the manifest with its Dense or Conv2D layer's kernel or bias, by name as
  * TensorFlow.js does (`layer/kernel`, or with an inner scope dropped: `layer/cell/kernel`), and
  * checks its dtype and shape; the pairs go to each slot's `found`.
  */
-export function matchWeights(weights: ManifestWeight[], slots: DenseSlot[], fail: (problem: string) => ModelFormatError): void {
-  const wanted = new Map<string, { slot: DenseSlot; role: 'kernel' | 'bias' }>();
+export function matchWeights(weights: ManifestWeight[], slots: WeightSlot[], fail: (problem: string) => ModelFormatError): void {
+  const wanted = new Map<string, { slot: WeightSlot; role: 'kernel' | 'bias' }>();
   for (const slot of slots) {
     wanted.set(`${slot.fileName}/kernel`, { slot, role: 'kernel' });
     if (slot.layer.useBias) wanted.set(`${slot.fileName}/bias`, { slot, role: 'bias' });
@@ -92,11 +97,11 @@ export function matchWeights(weights: ManifestWeight[], slots: DenseSlot[], fail
     slot.found[role] = weight;
     if (weight.quantization != null) throw fail(`${slot.where}: weight ${weight.name} is quantized; only float32 weights can be read (convert without quantization)`);
     if (weight.dtype !== 'float32') throw fail(`${slot.where}: weight ${weight.name} has dtype ${describe(weight.dtype)}; only float32 weights can be read`);
-    if (role === 'kernel' && slot.inDim === undefined && weight.shape.length === 2 && isPositiveInteger(weight.shape[0])) {
-      slot.inDim = weight.shape[0];
-      slot.layer.inputDim = slot.inDim;
+    const { layer, kernel } = slot;
+    if (role === 'kernel' && layer.kind === 'dense' && kernel[0] === undefined && weight.shape.length === 2 && isPositiveInteger(weight.shape[0])) {
+      kernel[0] = layer.inputDim = weight.shape[0];
     }
-    const expected = role === 'kernel' ? [slot.inDim, slot.layer.units] : [slot.layer.units];
+    const expected = role === 'kernel' ? kernel : kernel.slice(-1);
     if (formatShape(weight.shape) !== formatShape(expected)) {
       throw fail(`${slot.where}: weight ${weight.name} has shape ${formatShape(weight.shape)}, but the layer's ${role} is ${formatShape(expected)}`);
     }
@@ -109,7 +114,7 @@ export function matchWeights(weights: ManifestWeight[], slots: DenseSlot[], fail
 /** The manifest's files one after the other, which must hold exactly the bytes the manifest describes. */
 export async function readWeightFiles(
   manifest: Manifest,
-  slots: DenseSlot[],
+  slots: WeightSlot[],
   readShard: (path: string) => Uint8Array | Promise<Uint8Array>,
   fail: (problem: string) => ModelFormatError,
 ): Promise<Uint8Array> {
@@ -139,7 +144,7 @@ export async function readWeightFiles(
 }
 
 /** Each slot's kernel, then its bias, as little-endian float32 values read from `data`; every one must be finite. */
-export function decodeWeights(data: Uint8Array, slots: DenseSlot[], fail: (problem: string) => ModelFormatError): Float32Array[] {
+export function decodeWeights(data: Uint8Array, slots: WeightSlot[], fail: (problem: string) => ModelFormatError): Float32Array[] {
   const view = new DataView(data.buffer);
   const weights: Float32Array[] = [];
   for (const slot of slots) {

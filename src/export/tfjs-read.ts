@@ -10,11 +10,11 @@
 // (initializers with a name of ours are kept, for the record). Everything is checked before anything
 // is returned: a file is read whole or refused with a ModelFormatError naming the file and the layer.
 //
-// Not here: graph models (`format: 'graph-model'`), quantized weights, Keras 3's layout, convolutions.
-// No engine either: this module turns layer descriptions and arrays into files and back.
+// Not here: graph models (`format: 'graph-model'`), quantized weights, Keras 3's layout, channels-first
+// images. No engine either: this module turns layer descriptions and arrays into files and back.
 //
-// This file holds the entry points; the topology is read in tfjs-read-layers.ts, the manifest and the
-// weight files in tfjs-read-weights.ts.
+// This file holds the entry points; the topology is read in tfjs-read-layers.ts (the layers over
+// images in tfjs-read-images.ts), the manifest and the weight files in tfjs-read-weights.ts.
 
 import { InvalidArgumentError, ModelFormatError, describe } from '../errors.js';
 import type { Layer } from '../network/layers.js';

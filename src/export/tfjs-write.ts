@@ -4,7 +4,7 @@
 // a page that never does downloads none of it.
 
 import { InvalidArgumentError, SaveFailedError, describe } from '../errors.js';
-import { requireDenseStack, type Initializer, type Layer } from '../network/layers.js';
+import type { Initializer, Layer } from '../network/layers.js';
 import { writeFloats } from '../network/format-read.js';
 import { checkWeightShapes, resolveTopology, weightShapes } from '../network/topology.js';
 import { writeFileAtomic } from '../platform/files.js';
@@ -25,7 +25,7 @@ export interface KerasObject {
 export interface TfjsWeightSpec {
   /** `${layer}/kernel` or `${layer}/bias`. */
   name: string;
-  /** (inDim, units) for a kernel, (units) for a bias. */
+  /** (inDim, units) for a dense kernel, (kernel height, kernel width, input channels, filters) for a conv2d one, (units) for a bias. */
   shape: number[];
   /** Always float32 here. */
   dtype: 'float32';
@@ -72,7 +72,8 @@ const KERAS_INITIALIZERS: Record<Initializer, KerasObject> = {
  * A model as TensorFlow.js's Layers format: the model.json content, whose one weights file is
  * {@link TFJS_WEIGHTS_FILE}, and that file's bytes (little-endian float32, `weights` in
  * `Sequential.getWeights()` order). Layers keep the names `summary()` shows, so weights are named
- * `${layer}/kernel` and `${layer}/bias`. relu() and softmax() become Keras `Activation` layers.
+ * `${layer}/kernel` and `${layer}/bias`. relu() and softmax() become Keras `Activation` layers;
+ * conv2d, maxPooling2d and flatten become `Conv2D`, `MaxPooling2D` and `Flatten`, channels last.
  * TensorFlow.js: what `model.save` hands its IO handler.
  *
  * @example
@@ -80,37 +81,19 @@ const KERAS_INITIALIZERS: Record<Initializer, KerasObject> = {
  */
 export function encodeTfjs(layers: readonly Layer[], weights: readonly Float32Array[], name: string): TfjsArtifacts {
   if (typeof name !== 'string') throw new InvalidArgumentError(`encodeTfjs: name must be a string, got ${describe(name)}`);
-  requireDenseStack('toTfjs', layers, 'the TensorFlow.js export');
   const topology = resolveTopology(layers);
   const shapes = weightShapes(topology);
   checkWeightShapes('encodeTfjs', weights, shapes);
   const specs: TfjsWeightSpec[] = [];
   const configs = layers.map((layer, index): KerasObject => {
     const layerName = topology.layers[index].name;
-    switch (layer.kind) {
-      case 'dense':
-        specs.push({ name: `${layerName}/kernel`, shape: shapes[specs.length], dtype: 'float32' });
-        if (layer.useBias) specs.push({ name: `${layerName}/bias`, shape: shapes[specs.length], dtype: 'float32' });
-        return {
-          class_name: 'Dense',
-          config: {
-            name: layerName,
-            trainable: true,
-            dtype: 'float32',
-            ...(index === 0 ? { batch_input_shape: [null, topology.inputDim] } : {}),
-            units: layer.units,
-            activation: layer.activation,
-            use_bias: layer.useBias,
-            kernel_initializer: KERAS_INITIALIZERS[layer.kernelInitializer],
-            bias_initializer: KERAS_INITIALIZERS[layer.biasInitializer],
-          },
-        };
-      case 'dropout':
-        return { class_name: 'Dropout', config: { name: layerName, trainable: true, rate: layer.rate, noise_shape: null, seed: null } };
-      case 'relu':
-      case 'softmax':
-        return { class_name: 'Activation', config: { name: layerName, trainable: true, activation: layer.kind } };
+    if (layer.kind === 'dense' || layer.kind === 'conv2d') {
+      specs.push({ name: `${layerName}/kernel`, shape: shapes[specs.length], dtype: 'float32' });
+      if (layer.useBias) specs.push({ name: `${layerName}/bias`, shape: shapes[specs.length], dtype: 'float32' });
     }
+    // As TensorFlow.js and Keras write them: the base layer's keys first, the input's shape on the first layer only.
+    const base = { name: layerName, trainable: true, dtype: 'float32', ...(index === 0 ? { batch_input_shape: [null, ...topology.inputShape] } : {}) };
+    return kerasLayer(layer, base);
   });
   const bytes = new Uint8Array(weights.reduce((total, tensor) => total + tensor.length * 4, 0));
   let at = 0;
@@ -123,6 +106,39 @@ export function encodeTfjs(layers: readonly Layer[], weights: readonly Float32Ar
     weightsManifest: [{ paths: [TFJS_WEIGHTS_FILE], weights: specs }],
   };
   return { modelJson, weights: bytes };
+}
+
+/** One layer's `{ class_name, config }` as TensorFlow.js's `model.save` writes it; `base` holds its name, dtype and input shape. */
+function kerasLayer(layer: Layer, base: Record<string, unknown>): KerasObject {
+  const { name, trainable } = base;
+  switch (layer.kind) {
+    case 'dense':
+      return {
+        class_name: 'Dense',
+        config: {
+          ...base, units: layer.units, activation: layer.activation, use_bias: layer.useBias,
+          kernel_initializer: KERAS_INITIALIZERS[layer.kernelInitializer], bias_initializer: KERAS_INITIALIZERS[layer.biasInitializer],
+        },
+      };
+    case 'conv2d':
+      return {
+        class_name: 'Conv2D',
+        config: {
+          ...base, filters: layer.filters, kernel_size: [...layer.kernelSize], strides: [...layer.strides], padding: layer.padding,
+          data_format: 'channels_last', dilation_rate: [1, 1], activation: layer.activation, use_bias: layer.useBias,
+          kernel_initializer: KERAS_INITIALIZERS[layer.kernelInitializer], bias_initializer: KERAS_INITIALIZERS[layer.biasInitializer],
+        },
+      };
+    case 'maxPooling2d':
+      return { class_name: 'MaxPooling2D', config: { ...base, pool_size: [...layer.poolSize], padding: layer.padding, strides: [...layer.strides], data_format: 'channels_last' } };
+    case 'flatten':
+      return { class_name: 'Flatten', config: { ...base, data_format: 'channels_last' } };
+    case 'dropout':
+      return { class_name: 'Dropout', config: { name, trainable, rate: layer.rate, noise_shape: null, seed: null } };
+    case 'relu':
+    case 'softmax':
+      return { class_name: 'Activation', config: { name, trainable, activation: layer.kind } };
+  }
 }
 
 /**

@@ -215,9 +215,10 @@ export class Sequential {
 
   /**
    * The model as an ONNX file's bytes (opset 17), for onnxruntime in Python, C#, Java or a browser:
-   * dense layers as `Gemm`, ReLU and softmax as themselves, dropout left out; the input is
-   * `input` [N, inputDim] (pixels scaled to 0..1), the output `probabilities` [N, classes] (`output`
-   * for a model that does not end in softmax).
+   * dense layers as `Gemm`, conv2d and maxPooling2d as `Conv` and `MaxPool` (on NCHW images, with
+   * the transposes from and back to this library's channels-last ones), ReLU and softmax as
+   * themselves, dropout left out; the input is `input` [N, inputDim] (flat rows, pixels scaled to
+   * 0..1), the output `probabilities` [N, classes] (`output` for a model that does not end in softmax).
    *
    * @example
    * await writeFile('mnist.onnx', model.toOnnx());

@@ -142,18 +142,3 @@ export function softmax(options: { name?: string } = {}): SoftmaxLayer {
   checkName('softmax', options.name);
   return { kind: 'softmax', name: options.name };
 }
-
-/** The layers of a network of dense layers: all that the exporters and the inference entry run so far. */
-export type DenseStackLayer = DenseLayer | ReluLayer | DropoutLayer | SoftmaxLayer;
-
-/**
- * Throws an InvalidArgumentError naming the first conv2d, maxPooling2d or flatten layer: `what` (the
- * ONNX export, …) runs dense, relu, dropout and softmax layers only, and would otherwise write a
- * wrong file or crash.
- */
-export function requireDenseStack(where: string, layers: readonly Layer[], what: string): asserts layers is readonly DenseStackLayer[] {
-  const index = layers.findIndex((layer) => layer.kind === 'conv2d' || layer.kind === 'maxPooling2d' || layer.kind === 'flatten');
-  if (index >= 0) {
-    throw new InvalidArgumentError(`${where}: layer ${index} is a ${layers[index].kind} layer, which ${what} does not run; it takes dense, relu, dropout and softmax layers`);
-  }
-}
