@@ -105,7 +105,7 @@ describe('mnist-wasm train', () => {
     [['train', '--seed=-3'], '--seed must be an integer from 0 to 4294967295, got "-3"'],
     [['train', '--threads', '0'], '--threads must be an integer from 1 to 16, got "0"'],
     [['train', '--epochs'], "Option '--epochs <value>' argument missing"],
-    [['train', '--recipe', 'fast'], '--recipe must be one of seed, default, mlp-best, cnn, got "fast"'],
+    [['train', '--recipe', 'fast'], '--recipe must be one of seed, default, mlp-best, cnn, cnn-best, got "fast"'],
     [['train', '--frobnicate'], 'unknown option --frobnicate'],
     [['fly'], 'unknown command "fly"'],
     [['evaluate'], 'evaluate needs --model FILE'],
