@@ -15,22 +15,7 @@ import { Random } from '../dist/random.js';
 import { Session } from '../dist/engine/session.js';
 import { Arena } from '../dist/wasm/arena.js';
 import { instantiateKernels } from '../dist/wasm/kernels.js';
-
-/** The parameters a topology's layers use (not the alignment padding between them), as float offsets. */
-function usedParameters(topology: ReturnType<typeof resolveTopology>): number[] {
-  const used: number[] = [];
-  for (const node of topology.nodes) {
-    if (node.kind === 'dense') {
-      for (let i = 0; i < node.inDim * node.outDim; i++) used.push(node.weight + i);
-      if (node.bias >= 0) for (let i = 0; i < node.outDim; i++) used.push(node.bias + i);
-    } else if (node.kind === 'conv2d') {
-      const filters = node.outShape[2];
-      for (let i = 0; i < node.kernel[0] * node.kernel[1] * node.inShape[2] * filters; i++) used.push(node.weight + i);
-      if (node.bias >= 0) for (let i = 0; i < filters; i++) used.push(node.bias + i);
-    }
-  }
-  return used;
-}
+import { finiteDifferenceErrors, usedParameters } from './support.js';
 
 describe('a convolutional network', () => {
   it('has the gradients of central finite differences, for every parameter', async () => {
@@ -66,18 +51,7 @@ describe('a convolutional network', () => {
     session.update(0);
     const analytic = f32.slice(grads >> 2, (grads >> 2) + topology.paramFloats);
 
-    const h = 1e-3;
-    const errors: number[] = [];
-    for (const i of used) {
-      const at = (params >> 2) + i;
-      const original = f32[at];
-      f32[at] = original + h;
-      const plus = meanLoss();
-      f32[at] = original - h;
-      const minus = meanLoss();
-      f32[at] = original;
-      errors.push(Math.abs((plus - minus) / (2 * h) - analytic[i]) / (5e-4 + 1e-2 * Math.abs(analytic[i])));
-    }
+    const errors = finiteDifferenceErrors(f32, params >> 2, used, analytic, meanLoss);
     session.close();
     // A step of h may move a ReLU's kink or a window's maximum; a handful of parameters may show it, no more.
     const bad = errors.filter((error) => error >= 1).length;

@@ -10,6 +10,7 @@ import { Random } from '../dist/random.js';
 import { Session } from '../dist/engine/session.js';
 import { Arena } from '../dist/wasm/arena.js';
 import { init, instantiateKernels } from '../dist/wasm/kernels.js';
+import { finiteDifferenceErrors, usedParameters } from './support.js';
 
 describe('backpropagation', () => {
   it.each([false, true])('matches finite differences for every parameter (sparse first layer: %s)', async (sparse) => {
@@ -28,12 +29,7 @@ describe('backpropagation', () => {
     const control = arena.reserve(CONTROL_BYTES);
     const random = new Random(42);
     const f32 = arena.f32;
-    const used: number[] = [];
-    for (const node of topology.nodes) {
-      if (node.kind !== 'dense') continue;
-      for (let i = 0; i < node.inDim * node.outDim; i++) used.push(node.weight + i);
-      if (node.bias >= 0) for (let i = 0; i < node.outDim; i++) used.push(node.bias + i);
-    }
+    const used = usedParameters(topology);
     for (const i of used) f32[(params >> 2) + i] = random.nextFloat() - 0.5;
     // Some zeros, so the sparse path has something to skip.
     const x = Float32Array.from({ length: rows * 5 }, () => (random.nextFloat() < 0.3 ? 0 : 2 * random.nextFloat() - 1));
@@ -48,21 +44,7 @@ describe('backpropagation', () => {
     session.update(0);
     const analytic = f32.slice(grads >> 2, (grads >> 2) + topology.paramFloats);
 
-    const h = 1e-3;
-    let worst = 0;
-    for (const i of used) {
-      const at = (params >> 2) + i;
-      const original = f32[at];
-      f32[at] = original + h;
-      const plus = meanLoss();
-      f32[at] = original - h;
-      const minus = meanLoss();
-      f32[at] = original;
-      const numeric = (plus - minus) / (2 * h);
-      // f32 forward passes make the loss good to about 1e-7, so the difference quotient to about 1e-4.
-      const error = Math.abs(numeric - analytic[i]) / (5e-4 + 1e-2 * Math.abs(analytic[i]));
-      worst = Math.max(worst, error);
-    }
+    const worst = Math.max(...finiteDifferenceErrors(f32, params >> 2, used, analytic, meanLoss));
     session.close();
     expect(used.length).toBe(5 * 7 + 7 + 7 * 6 + 6 + 6 * 4);
     expect(worst).toBeLessThan(1);

@@ -52,11 +52,12 @@ export class Runner implements StepContext {
   cscParts = 0;
   /** The memory's views, refreshed by the arena after growth; this thread reserves nothing from it. */
   private readonly arena: Arena;
-  private views: { i32: Int32Array; f32: Float32Array; f64: Float64Array } = { i32: new Int32Array(0), f32: new Float32Array(0), f64: new Float64Array(0) };
+  private readonly views: { i32: Int32Array; f32: Float32Array; f64: Float64Array } = { i32: new Int32Array(0), f32: new Float32Array(0), f64: new Float64Array(0) };
   private readonly control: number;
   /** The last programs of each phase and item, by `phase << 16 | item`. */
   private readonly programs = new Map<number, Program[]>();
-  private readonly items = new Map<string, PhaseItems>();
+  /** The items of each phase, by phase and the words that shape them (see phaseItemsNow). */
+  private readonly items = new Map<number, PhaseItems>();
   /** The program being built. */
   private calls: Call[] = [];
   private readonly key = new Int32Array(KEYED.length + 2 + 17);
@@ -92,15 +93,20 @@ export class Runner implements StepContext {
 
   /** The items of `phase` as the control block now describes the batch (the memory's views refreshed first). */
   phaseItemsNow(phase: number): PhaseItems {
-    this.views = { i32: this.arena.i32, f32: this.arena.f32, f64: this.arena.f64 };
-    const i32 = this.views.i32;
+    // Updated in place, once a phase: the programs' steps read these fields as they run.
+    const views = this.views;
+    views.i32 = this.arena.i32;
+    views.f32 = this.arena.f32;
+    views.f64 = this.arena.f64;
+    const i32 = views.i32;
     const rows = i32[this.control + Word.ROWS];
     const sparse = i32[this.control + Word.SPARSE] !== 0;
     const parts = i32[this.control + Word.CSC_PARTS];
     const threads = i32[this.control + Word.THREADS];
-    const name = `${phase} ${rows} ${sparse} ${parts} ${threads}`;
-    let items = this.items.get(name);
-    if (!items) this.items.set(name, (items = phaseItems(this.plan, phase, rows, sparse, parts, threads)));
+    // A number, not a string, so that looking the items up allocates nothing: phases < 8, parts and threads ≤ MAX_THREADS < 32.
+    const key = phase + 8 * (Number(sparse) + 2 * (threads + 32 * (parts + 32 * rows)));
+    let items = this.items.get(key);
+    if (!items) this.items.set(key, (items = phaseItems(this.plan, phase, rows, sparse, parts, threads)));
     return items;
   }
 
