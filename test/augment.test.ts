@@ -3,7 +3,13 @@
 // distortion doing what it says.
 
 import { beforeAll, describe, expect, it } from 'vitest';
-import { InvalidArgumentError, Sequential, augmentImages, dense, dropout, init, loadMnist, relu, sgd, softmax, toCategorical, type AugmentOptions } from 'mnist-wasm';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  InvalidArgumentError, Sequential, TrainingInterruptedError, augmentImages, dense, dropout, init, loadMnist, relu, sgd, softmax, toCategorical,
+  type AugmentOptions, type Callbacks, type FitOptions,
+} from 'mnist-wasm';
 
 let images: Uint8Array;
 let labels: Uint8Array;
@@ -99,6 +105,39 @@ describe('augmentation', () => {
     expect(ink(elastic) / ink(source)).toBeLessThan(1.15);
   });
 
+  it('distorts only the first `epochs` epochs, on any number of threads and across a resume', async () => {
+    const x = images.subarray(0, 1000 * 784);
+    const y = toCategorical(labels.subarray(0, 1000), 10);
+    const run = async (augment: AugmentOptions | undefined, epochs: number, more: Partial<FitOptions> = {}): Promise<{ model: Sequential; first: Float32Array[] }> => {
+      const model = new Sequential([dense(64, { inputDim: 784 }), relu(), dropout(0.2), dense(10), softmax()], { seed: 1 });
+      model.compile({ loss: 'categoricalCrossentropy', optimizer: sgd({ learningRate: 0.05, momentum: 0.9 }) });
+      let first: Float32Array[] = [];
+      const keepFirst: Callbacks = { onEpochEnd: (e) => void (e === 0 && (first = model.getWeights())) };
+      await model.fit(x, y, { batchSize: 100, epochs, seed: 5, augment, ...more, callbacks: [keepFirst, ...[more.callbacks ?? []].flat()] });
+      return { model, first };
+    };
+    // No epoch distorted is no augmentation at all, bit for bit.
+    expect((await run({ ...ALL, epochs: 0 }, 2)).model.getWeights()).toEqual((await run(undefined, 2)).model.getWeights());
+    // One distorted epoch, then one as the images are: the first as with augmentation throughout, the second not.
+    const limited = await run({ ...ALL, epochs: 1 }, 2, { threads: 2 });
+    const throughout = await run(ALL, 2, { threads: 2 });
+    expect(limited.first).toEqual(throughout.first);
+    expect(limited.model.getWeights()).not.toEqual(throughout.model.getWeights());
+    expect((await run({ ...ALL, epochs: 1 }, 2, { threads: 1 })).model.getWeights()).toEqual(limited.model.getWeights());
+    // Stopped in the distorted epoch and resumed: the epochs count on from the checkpoint's.
+    const folder = await mkdtemp(join(tmpdir(), 'mnist-wasm-augment-'));
+    try {
+      const path = join(folder, 'fit.ckpt');
+      const controller = new AbortController();
+      const stopped = await run({ ...ALL, epochs: 1 }, 2, { checkpoint: { path }, signal: controller.signal, callbacks: { onBatchEnd: (batch) => void (batch === 4 && controller.abort()) } }).catch((e: unknown) => e);
+      expect(stopped).toBeInstanceOf(TrainingInterruptedError);
+      expect((await run({ ...ALL, epochs: 1 }, 2, { resume: path })).model.getWeights()).toEqual(limited.model.getWeights());
+      await expect(run({ ...ALL, epochs: 2 }, 2, { resume: path })).rejects.toThrow(/other augmentation/);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('refuses settings out of range and float inputs, naming them', async () => {
     expect(() => augmentImages(images.subarray(0, 784), { rotate: 90 }, 1)).toThrow('fit: augment.rotate must be a number from 0 to 45, got 90');
     expect(() => augmentImages(images.subarray(0, 784), { elastic: { alpha: 34, sigma: 0 } }, 1)).toThrow('augment.elastic.sigma must be a number from 0.5 to 100, got 0');
@@ -106,5 +145,9 @@ describe('augmentation', () => {
     const model = new Sequential([dense(10, { inputDim: 784 }), softmax()]);
     model.compile({ loss: 'categoricalCrossentropy', optimizer: 'sgd' });
     await expect(model.fit(new Float32Array(784), toCategorical([1], 10), { augment: ALL })).rejects.toThrow(InvalidArgumentError);
+    for (const epochs of [-1, 1.5, '2']) {
+      await expect(model.fit(images.subarray(0, 784), toCategorical([1], 10), { augment: { rotate: 5, epochs: epochs as number } }))
+        .rejects.toThrow(`fit: augment.epochs must be an integer of 0 or more, got ${typeof epochs === 'string' ? `"${epochs}"` : epochs}`);
+    }
   });
 });

@@ -29,7 +29,9 @@ export const Word = {
   THREADS: HEADER_WORDS + 11,
   /** Parts of the batch's CSC, one per thread, and their CSC_PARTS + 1 boundaries in the first layer's input units (see session.ts). */
   CSC_PARTS: HEADER_WORDS + 12,
-  CSC_SPLITS: HEADER_WORDS + 13,
+  /** 1 when this training step distorts its rows (fit augments, and this epoch is one it augments). */
+  AUGMENT: HEADER_WORDS + 13,
+  CSC_SPLITS: HEADER_WORDS + 14,
 } as const;
 
 /** Words before the f64 slots, rounded up to an even number. */

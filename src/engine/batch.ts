@@ -11,7 +11,7 @@ import { Random } from '../random.js';
 
 /** Writes into the program: gather (or augment) rows [first, first + count) and draw their dropout masks. */
 export function trainInput(first: number, count: number, c: StepContext): void {
-  if (c.plan.augment && c.word(Word.DATA_KIND) !== DataKind.F32) {
+  if (c.plan.augment && c.word(Word.AUGMENT) && c.word(Word.DATA_KIND) !== DataKind.F32) {
     const random = new Random(0);
     c.later(() => augment(first, count, c, random));
   } else {

@@ -31,7 +31,7 @@ import { applyUpdate } from './update.js';
 type Call = () => void;
 
 /** The control words a program depends on besides its phase and item. */
-const KEYED = [Word.ROWS, Word.SPARSE, Word.DATA_KIND, Word.TARGETS, Word.THREADS, Word.CSC_PARTS] as const;
+const KEYED = [Word.ROWS, Word.SPARSE, Word.DATA_KIND, Word.TARGETS, Word.THREADS, Word.CSC_PARTS, Word.AUGMENT] as const;
 /** Programs kept per phase and item: a fit's batches come in two sizes, its last one smaller. */
 const PROGRAMS_PER_ITEM = 4;
 

@@ -94,13 +94,16 @@ export class Session {
 
   /**
    * Forward and backward over rows [from, from + count) of data set `set` (in its order): returns the
-   * summed loss and the number of rows classified right. The weights are not touched yet.
+   * summed loss and the number of rows classified right. The weights are not touched yet. The rows
+   * are distorted first when the plan augments, unless `augment` is false.
    */
-  trainRows(set: number, from: number, count: number, sparse: boolean, random: Random): { lossSum: number; correct: number } {
+  trainRows(set: number, from: number, count: number, sparse: boolean, random: Random, augment = true): { lossSum: number; correct: number } {
     this.stepStarted = performance.now();
     this.setArguments(this.sets[set], from, count, sparse, true, this.choice.threads);
     const c = this.plan.control >> 2;
     const i32 = this.arena.i32;
+    // The keys are drawn either way: an undistorted epoch leaves the later epochs' draws as they were.
+    i32[c + Word.AUGMENT] = augment ? 1 : 0;
     i32[c + Word.KEY0] = random.nextUint32() | 0;
     i32[c + Word.KEY1] = random.nextUint32() | 0;
     if (sparse && this.sparseCapable) {
@@ -178,6 +181,7 @@ export class Session {
     i32[c + Word.DATA_RANGES] = data.ranges;
     i32[c + Word.DATA_ENTRIES] = data.entries;
     i32[c + Word.THREADS] = this.threads;
+    i32[c + Word.AUGMENT] = 0;
     this.splitCsc(sparse ? this.threads : 0);
   }
 

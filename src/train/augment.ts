@@ -41,6 +41,12 @@ export interface AugmentOptions {
    * nonzero, and training costs by the nonzero pixel. 16 by default; 0 keeps every level.
    */
   cutoff?: number;
+  /**
+   * How many of fit's epochs are distorted, counted from a fit's first epoch (a resumed fit counts on);
+   * the epochs after them train on the images as they are. A few undistorted epochs at the end, while
+   * the learning rate is low, fit the model to digits as the test set has them. Every epoch by default.
+   */
+  epochs?: number;
 }
 
 /** Interpolated levels below this become 0 unless the options say otherwise (see AugmentOptions.cutoff). */
@@ -52,7 +58,7 @@ const VARIANCE_KEPT = 0.995;
 export function checkAugment(options: unknown, inputDim: number): AugmentConfig {
   const where = 'fit: augment';
   if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new InvalidArgumentError(`${where} must be an object, got ${describe(options)}`);
-  checkOptionKeys(where, options, ['shape', 'translate', 'rotate', 'scale', 'shear', 'elastic', 'cutoff']);
+  checkOptionKeys(where, options, ['shape', 'translate', 'rotate', 'scale', 'shear', 'elastic', 'cutoff', 'epochs']);
   const o = options as AugmentOptions;
   const side = Math.round(Math.sqrt(inputDim));
   const shape: unknown = o.shape ?? [side, side];
@@ -92,6 +98,14 @@ export function checkAugment(options: unknown, inputDim: number): AugmentConfig 
     }
   }
   return config;
+}
+
+/** The number of epochs fit distorts (Infinity: every one); checkAugment has checked the rest. */
+export function augmentEpochs(options: AugmentOptions): number {
+  const { epochs } = options;
+  if (epochs === undefined) return Infinity;
+  if (!Number.isInteger(epochs) || epochs < 0) throw new InvalidArgumentError(`fit: augment.epochs must be an integer of 0 or more, got ${describe(epochs)}`);
+  return epochs;
 }
 
 /**

@@ -62,7 +62,7 @@ async function trainBatch(run: FitRun, epoch: number, batch: number): Promise<vo
   const { batchSize, session, optimizer } = run;
   const from = batch * batchSize;
   const size = Math.min(batchSize, run.rows - from);
-  const result = session.trainRows(0, from, size, run.sparse, run.random);
+  const result = session.trainRows(0, from, size, run.sparse, run.random, epoch < run.augmentEpochs);
   // Checked before the update, so the weights stay those of the last finite step.
   if (!Number.isFinite(result.lossSum)) throw new TrainingDivergedError(epoch, batch, result.lossSum / size);
   const { lr, correction1, correction2 } = optimizer.nextUpdate(`epoch ${epoch + 1}, batch ${batch + 1}`);

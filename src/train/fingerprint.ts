@@ -32,9 +32,10 @@ interface FitDescription {
   optimizer: OptimizerConfig;
   shuffle: boolean;
   augment: AugmentConfig | undefined;
+  augmentEpochs: number;
 }
 
-export function fingerprint({ x, y, optimizer, shuffle, augment }: FitDescription): Fingerprint {
+export function fingerprint({ x, y, optimizer, shuffle, augment, augmentEpochs }: FitDescription): Fingerprint {
   const { learningRate, ...settings } = optimizer;
   return {
     'training data': `${x instanceof Uint8Array ? 'uint8' : 'float32'} ${hash(x)}`,
@@ -42,13 +43,17 @@ export function fingerprint({ x, y, optimizer, shuffle, augment }: FitDescriptio
     'optimizer settings': JSON.stringify({ ...settings, learningRate: typeof learningRate === 'number' ? learningRate : 'a schedule' }),
     'learning-rate schedule': typeof learningRate === 'number' ? 'constant' : scheduleHash(learningRate),
     shuffle: String(shuffle),
-    augmentation: augment ? describeAugment(augment) : 'none',
+    augmentation: augment ? describeAugment(augment, augmentEpochs) : 'none',
   };
 }
 
-/** The augmentation's settings as text; the elastic distortion's basis (alpha and sigma made into numbers) as a hash. */
-function describeAugment({ basisX, basisY, ...settings }: AugmentConfig): string {
-  return JSON.stringify({ ...settings, elastic: settings.k > 0 ? hash(basisX) + hash(basisY) : 'none' });
+/**
+ * The augmentation's settings as text; the elastic distortion's basis (alpha and sigma made into
+ * numbers) as a hash. A limit on its epochs only when there is one, so that older checkpoints match.
+ */
+function describeAugment({ basisX, basisY, ...settings }: AugmentConfig, epochs: number): string {
+  const limit = Number.isFinite(epochs) ? { epochs } : {};
+  return JSON.stringify({ ...settings, elastic: settings.k > 0 ? hash(basisX) + hash(basisY) : 'none', ...limit });
 }
 
 /** Throws a ModelMismatchError naming the first thing that differs between a checkpoint's fingerprint and this fit's. */

@@ -7,7 +7,7 @@ import { checkTargets, countRows, isSparse, type Inputs } from '../data/inputs.j
 import type { AugmentConfig } from '../engine/augment.js';
 import type { DataSpec } from '../engine/session.js';
 import type { Topology } from '../network/topology.js';
-import { checkAugment } from './augment.js';
+import { augmentEpochs, checkAugment } from './augment.js';
 import type { ResumePoint } from './checkpoint.js';
 import { checkCallbacks, checkFitSettings, type FitSettings } from './fit-checks.js';
 import type { Callbacks, FitOptions } from './fit-types.js';
@@ -28,6 +28,8 @@ export interface PreparedFit extends TrainingRows, FitSettings {
   sparse: boolean;
   validationSparse: boolean;
   augment: AugmentConfig | undefined;
+  /** The epochs before this one are distorted (if augment is given); Infinity: all of them. */
+  augmentEpochs: number;
   callbacks: Callbacks[];
 }
 
@@ -38,12 +40,15 @@ export function prepareFit(topology: Topology, x: Inputs, y: Float32Array, optio
     throw new ModelMismatchError(`fit: resume: the checkpoint was made on ${start.rows} training rows, this fit has ${training.rows}`);
   }
   let augment: AugmentConfig | undefined;
+  let augmentUntil = Infinity;
   if (options.augment !== undefined) {
     if (!(training.x instanceof Uint8Array)) throw new InvalidArgumentError(`fit: augment works on uint8 images; x is ${describe(training.x)}`);
     augment = checkAugment(options.augment, topology.inputDim);
+    augmentUntil = augmentEpochs(options.augment);
   }
   // Left to right: the validation data is checked before the callbacks.
-  return { ...training, ...settings, ...dataSets(topology, training, options, augment), augment, callbacks: checkCallbacks(options.callbacks) };
+  const sets = dataSets(topology, training, options, augment);
+  return { ...training, ...settings, ...sets, augment, augmentEpochs: augmentUntil, callbacks: checkCallbacks(options.callbacks) };
 }
 
 /** The rows fit trains on, checked, and the validation data: validationData, or the last rows a validationSplit holds out. */

@@ -37,7 +37,7 @@ export async function fitLoop(
   const { optimizer } = model;
   const fit = prepareFit(model.topology, x, y, options, start);
   // Taken only when a checkpoint may be written or read: hashing the data costs a pass over it.
-  const fitPrint = fit.checkpoint || start ? fingerprint({ x: fit.x, y: fit.y, optimizer: optimizer.config, shuffle: options.shuffle ?? true, augment: fit.augment }) : undefined;
+  const fitPrint = fit.checkpoint || start ? fingerprint({ x: fit.x, y: fit.y, optimizer: optimizer.config, shuffle: options.shuffle ?? true, augment: fit.augment, augmentEpochs: fit.augmentEpochs }) : undefined;
   if (start) requireSameFit('fit: resume', start.fingerprint, fitPrint!);
   // Before the first batch, not at the first checkpoint an epoch later.
   if (fit.checkpoint?.path !== undefined) await checkSavePath(fit.checkpoint.path, 'fit: checkpoint.path');
