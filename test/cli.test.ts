@@ -189,6 +189,19 @@ describe('mnist-wasm train', () => {
     expect(result.stdout).toMatch(/^Test accuracy: \d+\.\d\d%/m);
   });
 
+  it("ends cnn-best's training on undistorted digits: with only its 2 undistorted epochs, it trains as --no-augment does", () => {
+    const args = ['train', '--recipe', 'cnn-best', '--data', small, '--epochs', '2', '--hidden', '16', '--threads', '1', '--json'];
+    const summary = (result: ReturnType<typeof run>) => {
+      expect(result.status).toBe(0);
+      const { testLoss, testAccuracy } = JSON.parse(result.stdout.trimEnd().split('\n').at(-1)!);
+      return { testLoss, testAccuracy };
+    };
+    const undistorted = run(...args);
+    expect(undistorted.stderr).toContain('elastic alpha 30 sigma 4.5), the last 2 undistorted, seed 1');
+    expect(summary(undistorted)).toEqual(summary(run(...args, '--no-augment')));
+    expect(summary(run(...args.map((a) => (a === '2' ? '3' : a))))).not.toEqual(summary(run(...args.map((a) => (a === '2' ? '3' : a)), '--no-augment')));
+  }, 60_000);
+
   it('with --json, prints one object per epoch and a summary, and nothing else on stdout', () => {
     const result = run('train', '--data', small, '--epochs', '3', '--batch-size', '50', '--hidden', '128', '--optimizer', 'adam',
       '--learning-rate', '0.002', '--json');

@@ -10,6 +10,7 @@ import { conv2d, flatten, maxPooling2d } from '../network/image-layers.js';
 import { Sequential } from '../model/sequential.js';
 import { init, kernelBuild } from '../wasm/kernels.js';
 import { adam, rmsprop, sgd } from '../train/optimizers.js';
+import type { AugmentOptions } from '../train/augment.js';
 import { cosineDecay } from '../train/schedules.js';
 import type { TrainCommand } from './args.js';
 import { renderReport, type ReportData } from './report.js';
@@ -66,6 +67,11 @@ export async function train(command: TrainCommand): Promise<number> {
   return 0;
 }
 
+/** The recipe's augmentation, ending its last undistortedEpochs epochs early if it says so. */
+function distortions({ augment, epochs, undistortedEpochs }: Recipe): AugmentOptions | undefined {
+  return augment && undistortedEpochs ? { ...augment, epochs: Math.max(0, epochs - undistortedEpochs) } : augment;
+}
+
 /** What is checked and set up before any data is read. */
 async function prepare({ threads, relaxedSimd, save, checkpoint, report }: TrainCommand): Promise<void> {
   // A missing folder or a path that may not be replaced is found now, not after the training.
@@ -110,7 +116,7 @@ async function fitUnlessInterrupted(
       batchSize: recipe.batchSize,
       epochs: recipe.epochs,
       ...(validationSplit === undefined ? { validationData: test } : { validationSplit }),
-      augment: recipe.augment,
+      augment: distortions(recipe),
       seed: recipe.seed,
       threads,
       callbacks: progressCallbacks(process.stdout, recipe.epochs, batches, json, records),
