@@ -13,8 +13,8 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { init, jit, lax, nn, numpy as np, random, tree, valueAndGrad } from '@jax-js/jax';
-import { BATCH_SIZE, LEARNING_RATE, STEPS_PER_EPOCH, batches, extrapolatedEpochSeconds, glorotLimit } from './cnn-network.js';
-import { peakRssMiB, seedData } from './seed-network.js';
+import { BATCH_SIZE, LEARNING_RATE, STEPS_PER_EPOCH, batches, glorotLimit, peerResult } from './cnn-network.js';
+import { seedData } from './seed-network.js';
 
 const { values } = parseArgs({ options: { batches: { type: 'string', default: '5' }, warmup: { type: 'string', default: '3' } } });
 await init('wasm'); // only wasm: asking for every device probes `navigator`, which Node 20 lacks
@@ -77,12 +77,4 @@ for (let step = 0; step < warmup + timed; step++) {
 }
 
 const { version } = JSON.parse(await readFile(new URL('../node_modules/@jax-js/jax/package.json', import.meta.url), 'utf8'));
-console.log(JSON.stringify({
-  framework: `jax-js ${version} (wasm backend)`,
-  threads: 1,
-  warmupSteps: warmup,
-  stepSeconds,
-  epochSeconds: extrapolatedEpochSeconds(stepSeconds),
-  losses,
-  peakRssMiB: peakRssMiB(),
-}));
+console.log(peerResult(`jax-js ${version} (wasm backend)`, warmup, stepSeconds, losses));

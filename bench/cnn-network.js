@@ -3,7 +3,7 @@
 // softmax; Adam at 0.003. Batch 320: the TF.js example's, and the one issue 21's speed targets are
 // stated at (the CLI's `cnn` recipe trains at 128).
 
-import { median } from './seed-network.js';
+import { median, peakRssMiB } from './seed-network.js';
 
 export const BATCH_SIZE = 320;
 export const LEARNING_RATE = 0.003;
@@ -66,6 +66,13 @@ export function batches(train) {
  * full batches. The median leaves a slow spell of the machine out, which a measured epoch would
  * include, so this errs in the reference's favour.
  */
-export function extrapolatedEpochSeconds(stepSeconds) {
+function extrapolatedEpochSeconds(stepSeconds) {
   return median(stepSeconds) * (EPOCH_IMAGES / BATCH_SIZE);
+}
+
+/** The line a reference's script prints: its timed steps, the epoch they extrapolate to, its losses. */
+export function peerResult(framework, warmupSteps, stepSeconds, losses) {
+  return JSON.stringify({
+    framework, threads: 1, warmupSteps, stepSeconds, epochSeconds: extrapolatedEpochSeconds(stepSeconds), losses, peakRssMiB: peakRssMiB(),
+  });
 }

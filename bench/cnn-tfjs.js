@@ -8,8 +8,8 @@
 
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { BATCH_SIZE, LEARNING_RATE, batches, extrapolatedEpochSeconds } from './cnn-network.js';
-import { peakRssMiB, seedData } from './seed-network.js';
+import { BATCH_SIZE, LEARNING_RATE, batches, peerResult } from './cnn-network.js';
+import { seedData } from './seed-network.js';
 
 const { values } = parseArgs({ options: { batches: { type: 'string', default: '5' }, warmup: { type: 'string', default: '1' } } });
 await tf.setBackend('cpu');
@@ -41,12 +41,4 @@ for (let step = 0; step < warmup + timed; step++) {
   if (step >= warmup) stepSeconds.push((performance.now() - started) / 1000);
 }
 
-console.log(JSON.stringify({
-  framework: `TensorFlow.js ${tf.version.tfjs} (cpu backend)`,
-  threads: 1,
-  warmupSteps: warmup,
-  stepSeconds,
-  epochSeconds: extrapolatedEpochSeconds(stepSeconds),
-  losses,
-  peakRssMiB: peakRssMiB(),
-}));
+console.log(peerResult(`TensorFlow.js ${tf.version.tfjs} (cpu backend)`, warmup, stepSeconds, losses));

@@ -8,14 +8,9 @@ import { describe, expect, it } from 'vitest';
 import {
   ModelFormatError, Sequential, TrainingInterruptedError, adam, conv2d, dense, flatten, init, loadMnist, maxPooling2d, relu, sgd, softmax, toCategorical,
 } from 'mnist-wasm';
-import { CONTROL_BYTES } from '../dist/engine/arguments.js';
-import { updateRule } from '../dist/train/optimizers.js';
 import { resolveTopology } from '../dist/network/topology.js';
 import { Random } from '../dist/random.js';
-import { Session } from '../dist/engine/session.js';
-import { Arena } from '../dist/wasm/arena.js';
-import { instantiateKernels } from '../dist/wasm/kernels.js';
-import { finiteDifferenceErrors, usedParameters } from './support.js';
+import { gradientErrors } from './support.js';
 
 describe('a convolutional network', () => {
   it('has the gradients of central finite differences, for every parameter', async () => {
@@ -31,28 +26,12 @@ describe('a convolutional network', () => {
       softmax(),
     ]);
     const rows = 5;
-    const arena = new Arena(instantiateKernels());
-    const bytes = topology.paramFloats * 4;
-    const params = arena.reserve(bytes);
-    const grads = arena.reserve(bytes);
-    const state: [number, number, number] = [arena.reserve(bytes), arena.reserve(bytes), 0];
-    const control = arena.reserve(CONTROL_BYTES);
-    const random = new Random(3);
-    const f32 = arena.f32;
-    const used = usedParameters(topology);
-    for (const i of used) f32[(params >> 2) + i] = random.nextFloat() - 0.5;
-    const x = Float32Array.from({ length: rows * 70 }, () => 2 * random.nextFloat() - 1);
-    const y = new Float32Array(rows * 3);
-    for (let r = 0; r < rows; r++) y[r * 3 + random.nextBelow(3)] = 1;
-    // Adam at a learning rate of 0 keeps the gradient in its region and moves nothing.
-    const session = new Session({ arena, topology, regions: { params, grads, state, control } }, rows, [{ x, y, rows, ordered: true }], updateRule(adam()));
-    const meanLoss = (): number => session.trainRows(0, 0, rows, false, new Random(7)).lossSum / rows;
-    meanLoss();
-    session.update(0);
-    const analytic = f32.slice(grads >> 2, (grads >> 2) + topology.paramFloats);
-
-    const errors = finiteDifferenceErrors(f32, params >> 2, used, analytic, meanLoss);
-    session.close();
+    const { used, analytic, errors } = gradientErrors(topology, rows, 3, (random) => {
+      const x = Float32Array.from({ length: rows * 70 }, () => 2 * random.nextFloat() - 1);
+      const y = new Float32Array(rows * 3);
+      for (let r = 0; r < rows; r++) y[r * 3 + random.nextBelow(3)] = 1;
+      return { x, y };
+    });
     // A step of h may move a ReLU's kink or a window's maximum; a handful of parameters may show it, no more.
     const bad = errors.filter((error) => error >= 1).length;
     expect(bad).toBeLessThanOrEqual(Math.ceil(used.length / 100));

@@ -1,6 +1,9 @@
 // Shared by the tests: a fresh kernel instance with a bump allocator, and seeded test data.
 
 import type { resolveTopology } from '../dist/network/topology.js';
+import { CONTROL_BYTES } from '../dist/engine/arguments.js';
+import { Session } from '../dist/engine/session.js';
+import { adam, updateRule } from '../dist/train/optimizers.js';
 import { Random } from '../dist/random.js';
 import { Arena } from '../dist/wasm/arena.js';
 import { init, instantiateKernels, type Kernels } from '../dist/wasm/kernels.js';
@@ -84,7 +87,7 @@ export async function writeMnistSubset(dir: string, trainCount: number, testCoun
 }
 
 /** The parameters a topology's layers use (not the alignment padding between them), as float offsets. */
-export function usedParameters(topology: ReturnType<typeof resolveTopology>): number[] {
+function usedParameters(topology: ReturnType<typeof resolveTopology>): number[] {
   const used: number[] = [];
   for (const node of topology.nodes) {
     if (node.kind === 'dense') {
@@ -99,13 +102,53 @@ export function usedParameters(topology: ReturnType<typeof resolveTopology>): nu
   return used;
 }
 
+/** What gradientErrors found: the parameters checked, the analytic gradient, and each one's error. */
+export interface GradientCheck {
+  used: number[];
+  analytic: Float32Array;
+  errors: number[];
+}
+
+/**
+ * The whole network's gradient of the mean loss over one batch against central finite differences:
+ * the used parameters drawn from `seed`, then the batch from `sample` with the same stream. Every loss
+ * draws its dropout masks from the same key, so all see the same dropout.
+ */
+export function gradientErrors(
+  topology: ReturnType<typeof resolveTopology>, rows: number, seed: number,
+  sample: (random: Random) => { x: Float32Array; y: Float32Array }, sparse = false,
+): GradientCheck {
+  const arena = new Arena(instantiateKernels());
+  const bytes = topology.paramFloats * 4;
+  const params = arena.reserve(bytes);
+  const grads = arena.reserve(bytes);
+  const state: [number, number, number] = [arena.reserve(bytes), arena.reserve(bytes), 0];
+  const control = arena.reserve(CONTROL_BYTES);
+  const random = new Random(seed);
+  const f32 = arena.f32;
+  const used = usedParameters(topology);
+  for (const i of used) f32[(params >> 2) + i] = random.nextFloat() - 0.5;
+  const { x, y } = sample(random);
+  // Adam keeps the gradient in its region (SGD would fuse it into the update); at a learning rate of 0 it moves nothing.
+  const session = new Session({ arena, topology, regions: { params, grads, state, control } }, rows, [{ x, y, rows, ordered: true }], updateRule(adam()));
+  try {
+    const meanLoss = (): number => session.trainRows(0, 0, rows, sparse, new Random(7)).lossSum / rows;
+    meanLoss();
+    session.update(0);
+    const analytic = f32.slice(grads >> 2, (grads >> 2) + topology.paramFloats);
+    return { used, analytic, errors: finiteDifferenceErrors(f32, params >> 2, used, analytic, meanLoss) };
+  } finally {
+    session.close();
+  }
+}
+
 /**
  * For each used parameter (float offsets from the f32 index `params`), how far the analytic gradient
  * is from the central difference of `meanLoss` with step h = 1e-3, relative to 5e-4 + 1% of the
  * gradient: below 1 passes. f32 forward passes make the loss good to about 1e-7, so the difference
  * quotient to about 1e-4.
  */
-export function finiteDifferenceErrors(f32: Float32Array, params: number, used: readonly number[], analytic: Float32Array, meanLoss: () => number): number[] {
+function finiteDifferenceErrors(f32: Float32Array, params: number, used: readonly number[], analytic: Float32Array, meanLoss: () => number): number[] {
   const h = 1e-3;
   return used.map((i) => {
     const at = params + i;
